@@ -1,0 +1,70 @@
+package io.catena.common;
+
+/**
+ * The one exception type of Catena's synchronous APIs: it carries a {@link Status}. Asynchronous APIs complete
+ * their futures exceptionally with it instead of throwing. Immutable.
+ */
+public class CatenaException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final Status status;
+
+  public CatenaException(Status status) {
+    super(status.toString(), null, false, true);
+    if (status.isOk()) {
+      throw new IllegalArgumentException("a CatenaException needs an error status");
+    }
+    this.status = status;
+  }
+
+  public CatenaException(Status status, Throwable cause) {
+    this(status);
+    initCause(cause);
+  }
+
+  public static CatenaException of(Errno code, String format, Object... args) {
+    return new CatenaException(Status.of(code, format, args));
+  }
+
+  public static CatenaException retryable(Errno code, String format, Object... args) {
+    return new CatenaException(Status.retryable(code, format, args));
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  public Errno errno() {
+    return status.code();
+  }
+
+  public boolean isRetryable() {
+    return status.retryable();
+  }
+
+  /**
+   * The status behind any throwable: a CatenaException's own, unwrapping completion/execution wrappers, and EIO
+   * with the throwable's description for everything else.
+   */
+  public static Status statusOf(Throwable t) {
+    Throwable cur = t;
+    for (int depth = 0; cur != null && depth < 16; depth++) {
+      if (cur instanceof CatenaException ce) {
+        return ce.status();
+      }
+      if (cur instanceof java.util.concurrent.CompletionException
+          || cur instanceof java.util.concurrent.ExecutionException) {
+        cur = cur.getCause();
+        continue;
+      }
+      break;
+    }
+    if (cur instanceof java.util.concurrent.CancellationException) {
+      return Status.of(Errno.ECANCELED, "cancelled");
+    }
+    if (cur instanceof java.util.concurrent.TimeoutException) {
+      return Status.retryable(Errno.ETIMEDOUT, "timed out");
+    }
+    return Status.of(Errno.EIO, "%s", String.valueOf(cur));
+  }
+}

@@ -1,0 +1,22 @@
+package io.catena.kv;
+
+/**
+ * An ordered key-value store with serializable transactions. Engines are chosen by URL ({@code mem://},
+ * {@code rocksdb:///path}) and must pass the shared conformance suite. Thread-safe: any number of threads may begin
+ * and run transactions concurrently.
+ */
+public interface KvEngine extends AutoCloseable {
+
+  /** A read-only transaction at the latest committed version. */
+  ReadTransaction beginRead();
+
+  /** A read-write transaction whose read version is the latest committed version. */
+  ReadWriteTransaction beginReadWrite();
+
+  /** The URL this engine was opened with. */
+  String url();
+
+  /** Closes the engine; transactions still open fail afterwards. */
+  @Override
+  void close();
+}

@@ -1,0 +1,29 @@
+package io.catena.kv;
+
+import java.util.Optional;
+
+/**
+ * A consistent read-only view of the store at one read version. Reads never block writers and never conflict.
+ * Not thread-safe: one transaction belongs to one thread at a time. Close it to release its snapshot.
+ *
+ * <p>Keys are compared as unsigned bytes. Ranges are {@code [begin, end)}. Errors are thrown as
+ * {@link io.catena.common.CatenaException} (e.g. a retryable "transaction too old" when a snapshot outlived the
+ * engine's history window).
+ */
+public interface ReadTransaction extends AutoCloseable {
+
+  /** The version this transaction reads at. */
+  long readVersion();
+
+  /** The value of {@code key} at the read version (with this transaction's own writes applied, if any). */
+  Optional<byte[]> snapshotGet(byte[] key);
+
+  /**
+   * Up to {@code limit} pairs with {@code begin <= key < end} (limit {@code <= 0} means no limit), ascending, or
+   * descending with {@code reverse}. Adds no read conflict.
+   */
+  RangeResult snapshotGetRange(byte[] begin, byte[] end, int limit, boolean reverse);
+
+  @Override
+  void close();
+}
