@@ -10,16 +10,15 @@ public class CatenaException extends RuntimeException {
   private final Status status;
 
   public CatenaException(Status status) {
-    super(status.toString(), null, false, true);
+    this(status, null);
+  }
+
+  public CatenaException(Status status, Throwable cause) {
+    super(status.toString(), cause, false, true);
     if (status.isOk()) {
       throw new IllegalArgumentException("a CatenaException needs an error status");
     }
     this.status = status;
-  }
-
-  public CatenaException(Status status, Throwable cause) {
-    this(status);
-    initCause(cause);
   }
 
   public static CatenaException of(Errno code, String format, Object... args) {

@@ -80,24 +80,26 @@ public final class ConfigSchema {
 
   /** The defaults as a commented TOML document: what {@code catena config defaults ROLE} prints. */
   public String defaultsAsToml() {
-    StringBuilder sb = new StringBuilder();
-    String section = null;
+    // Group by table in order of first appearance: TOML forbids re-opening a table, and holders may interleave.
+    Map<String, List<Key<?>>> bySection = new LinkedHashMap<>();
     for (Key<?> k : keys.values()) {
-      int dot = k.name().lastIndexOf('.');
-      String sec = k.name().substring(0, dot);
-      if (!sec.equals(section)) {
-        if (section != null) {
-          sb.append('\n');
+      bySection.computeIfAbsent(k.name().substring(0, k.name().lastIndexOf('.')), s -> new ArrayList<>()).add(k);
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, List<Key<?>>> section : bySection.entrySet()) {
+      if (!sb.isEmpty()) {
+        sb.append('\n');
+      }
+      sb.append('[').append(section.getKey()).append("]\n");
+      for (Key<?> k : section.getValue()) {
+        if (!k.description().isEmpty()) {
+          sb.append("# ").append(k.description()).append('\n');
         }
-        sb.append('[').append(sec).append("]\n");
-        section = sec;
+        sb.append("# ").append(k.allowed()).append("; env ").append(k.envName())
+            .append(k.isHotUpdatable() ? "; hot-updatable" : "").append('\n');
+        sb.append(k.name().substring(section.getKey().length() + 1)).append(" = ")
+            .append(tomlLiteral(k, k.defaultValue())).append('\n');
       }
-      if (!k.description().isEmpty()) {
-        sb.append("# ").append(k.description()).append('\n');
-      }
-      sb.append("# ").append(k.allowed()).append("; env ").append(k.envName())
-          .append(k.isHotUpdatable() ? "; hot-updatable" : "").append('\n');
-      sb.append(k.name().substring(dot + 1)).append(" = ").append(tomlLiteral(k, k.defaultValue())).append('\n');
     }
     return sb.toString();
   }

@@ -1,0 +1,29 @@
+package io.catena.common.cluster;
+
+/** Whether mgmtd currently hears a node's heartbeats. Immutable. */
+public enum NodeStatus {
+  /** Heartbeats arrive within the timeout. */
+  ALIVE(1),
+  /** No heartbeat within the timeout; its targets are offline. */
+  FAILED(2);
+
+  private final int code;
+
+  NodeStatus(int code) {
+    this.code = code;
+  }
+
+  /** A stable number for wire formats and stored records (declaration order may change); never reuse one. */
+  public int code() {
+    return code;
+  }
+
+  public static NodeStatus fromCode(int code) {
+    for (NodeStatus v : values()) {
+      if (v.code == code) {
+        return v;
+      }
+    }
+    throw new IllegalArgumentException("unknown NodeStatus code " + code);
+  }
+}

@@ -1,0 +1,19 @@
+package io.catena.dist;
+
+import io.catena.bench.KvBench;
+import io.catena.bench.RpcBench;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code catena bench ...}: the benchmarks; figures are printed, never asserted. */
+@Command(name = "bench", description = "Run a benchmark and print its figures.",
+    subcommands = {RpcBench.class, KvBench.class})
+final class BenchCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark: rpc or kv");
+  }
+}

@@ -1,0 +1,38 @@
+package io.catena.dist;
+
+import io.catena.common.config.ConfigSchema;
+import io.catena.kv.KvConfig;
+import io.catena.rpc.RpcConfig;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+
+/** Which configuration keys each role reads: the key holders of the modules it runs. Stateless. */
+final class Roles {
+  private static final Map<String, List<Class<?>>> HOLDERS = new LinkedHashMap<>();
+
+  static {
+    HOLDERS.put("control", List.of(ControlConfig.class, RpcConfig.class, KvConfig.class));
+  }
+
+  private Roles() {}
+
+  static ConfigSchema schema(CommandLine cl, String role) {
+    List<Class<?>> holders = HOLDERS.get(role);
+    if (holders == null) {
+      throw new CommandLine.ParameterException(cl,
+          "unknown role '" + role + "' (known roles: " + String.join(", ", HOLDERS.keySet()) + ")");
+    }
+    return ConfigSchema.fromHolders(holders.toArray(Class<?>[]::new));
+  }
+
+  /** Completion candidates and help text: the known role names. */
+  static final class Names implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return HOLDERS.keySet().iterator();
+    }
+  }
+}

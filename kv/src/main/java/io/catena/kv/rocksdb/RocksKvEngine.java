@@ -1,0 +1,532 @@
+package io.catena.kv.rocksdb;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.common.config.Config;
+import io.catena.kv.CommitUnknownException;
+import io.catena.kv.KvConfig;
+import io.catena.kv.KvEngine;
+import io.catena.kv.KvFaults;
+import io.catena.kv.ReadTransaction;
+import io.catena.kv.ReadWriteTransaction;
+import io.catena.kv.core.CommitRequest;
+import io.catena.kv.core.EngineCore;
+import io.catena.kv.core.Resolver;
+import io.catena.kv.core.Snapshot;
+import io.catena.kv.core.Transaction;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code rocksdb://} engine: RocksDB holds the latest data, read versions are RocksDB snapshots, and every
+ * commit goes through one committer thread that implements group commit.
+ *
+ * <p>Commit path: callers enqueue their commit and wait. The committer drains up to {@code kv.rocksdb.max_batch}
+ * waiting commits, resolves them in order against the conflict history (later members of a batch see earlier
+ * survivors as committed after their read version, so two conflicting members never both pass), puts all
+ * survivors into ONE WriteBatch together with the new committed version, writes it with {@code sync=true} (one
+ * WAL fsync for the whole batch), then takes a RocksDB snapshot, publishes it as the read version for new
+ * transactions and only then completes the callers' futures. Because the committer is the only writer and the
+ * snapshot is taken after the write, the snapshot for version V sees exactly the commits {@code <= V}; and a caller
+ * whose commit was acknowledged starts its next transaction at a version that includes it. While one batch is being
+ * fsync'd, the next one accumulates in the queue, so the batch size adapts to the load without a timer.
+ *
+ * <p>Snapshots are shared: all transactions that begin between two batches hold the same reference-counted
+ * snapshot, which is released when the last of them closes and a newer one has been published. The committed
+ * version is stored in a metadata column family in the same WriteBatch, so versions keep increasing across
+ * restarts.
+ *
+ * <p>Closing: new operations fail with ESHUTDOWN, operations inside RocksDB are waited for (each native call runs
+ * inside a cheap enter/exit gate), queued commits are finished, then snapshots, column families, the database and
+ * the options are closed in that order. Transactions left open fail with ESHUTDOWN instead of touching freed
+ * native memory. Thread-safe: any number of threads may run transactions.
+ */
+public final class RocksKvEngine implements KvEngine, EngineCore {
+  private static final Logger LOG = LoggerFactory.getLogger(RocksKvEngine.class);
+  private static final byte[] META_CF = "catena_meta".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] VERSION_KEY = "committed_version".getBytes(StandardCharsets.UTF_8);
+  private static final Pending POISON = new Pending(null);
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  /** A commit waiting for the committer. */
+  private static final class Pending {
+    final CommitRequest request;
+    final CompletableFuture<Long> done = new CompletableFuture<>();
+    long version;
+    boolean reportUnknown;
+
+    Pending(CommitRequest request) {
+      this.request = request;
+    }
+  }
+
+  private final String url;
+  private final Path dir;
+  private final KvFaults faults;
+  private final Clock clock;
+  private final int maxBatch;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final RocksDB db;
+  private final ColumnFamilyHandle dataCf;
+  private final ColumnFamilyHandle metaCf;
+  private final WriteOptions writeOptions;
+  private final Resolver resolver;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final AtomicReference<SnapRef> current = new AtomicReference<>();
+  private final Set<SnapRef> live = ConcurrentHashMap.newKeySet();
+  // One counter, not a LongAdder: close() must see an exact zero, and LongAdder.sum() is not a snapshot.
+  private final AtomicLong active = new AtomicLong();
+  private final Object closeLock = new Object();
+  private final Thread committer;
+  private volatile boolean closed;
+  private volatile long committedVersion;
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+
+  private RocksKvEngine(String url, Path dir, Config config, KvFaults faults, Clock clock) throws RocksDBException {
+    this.url = url;
+    this.dir = dir;
+    this.faults = faults;
+    this.clock = clock;
+    this.maxBatch = KvConfig.get(config, KvConfig.ROCKSDB_MAX_BATCH);
+    this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+    this.cfOptions = new ColumnFamilyOptions();
+    List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+        new ColumnFamilyDescriptor(META_CF, cfOptions));
+    RocksDB opened;
+    try {
+      opened = RocksDB.open(dbOptions, dir.toString(), cfs, handles);
+    } catch (RocksDBException e) {
+      cfOptions.close();
+      dbOptions.close();
+      throw e;
+    }
+    this.db = opened;
+    this.dataCf = handles.get(0);
+    this.metaCf = handles.get(1);
+    this.writeOptions = new WriteOptions().setSync(KvConfig.get(config, KvConfig.ROCKSDB_SYNC_COMMITS));
+    byte[] v = db.get(metaCf, VERSION_KEY);
+    this.committedVersion = v == null ? 0 : ByteBuffer.wrap(v).getLong();
+    this.resolver = new Resolver(KvConfig.get(config, KvConfig.CONFLICT_WINDOW), 1_000_000, committedVersion);
+    publish(committedVersion);
+    this.committer = Thread.ofPlatform().name("kv-committer " + dir).daemon(true).unstarted(this::commitLoop);
+    committer.start();
+  }
+
+  /** Opens (creating if needed) the database in {@code dir}. */
+  public static RocksKvEngine open(String url, Path dir, Config config, KvFaults faults, Clock clock) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw CatenaException.of(Errno.EIO, "kv engine %s: cannot create directory %s: %s", url, dir, e);
+    }
+    try {
+      return new RocksKvEngine(url, dir, config, faults, clock);
+    } catch (RocksDBException e) {
+      String msg = String.valueOf(e.getMessage());
+      Errno code = msg.contains("lock") ? Errno.EBUSY : Errno.EIO;
+      throw CatenaException.of(code, "kv engine %s: cannot open RocksDB in %s: %s", url, dir, msg);
+    }
+  }
+
+  public static RocksKvEngine open(Path dir, Config config) {
+    return open("rocksdb://" + dir, dir, config, KvFaults.none(), Clock.systemUTC());
+  }
+
+  @Override
+  public ReadTransaction beginRead() {
+    return begin(true);
+  }
+
+  @Override
+  public ReadWriteTransaction beginReadWrite() {
+    return begin(false);
+  }
+
+  private Transaction begin(boolean readOnly) {
+    enter();
+    try {
+      while (true) {
+        SnapRef ref = current.get();
+        if (ref.tryAcquire()) {
+          return new Transaction(this, ref, ref.version, readOnly);
+        }
+        // The committer replaced and freed it between our get and acquire: take the newer one.
+      }
+    } finally {
+      exit();
+    }
+  }
+
+  @Override
+  public String url() {
+    return url;
+  }
+
+  /** Write batches (WAL writes, each one fsync with sync_commits) since open; commits / batches = batching factor. */
+  public long batchCount() {
+    return batches.get();
+  }
+
+  public long commitCount() {
+    return commits.get();
+  }
+
+  @Override
+  public void checkReadable(long readVersion) {
+    if (closed) {
+      throw shutdown();
+    }
+    long oldest = resolver.oldestReadableVersion();
+    if (readVersion < oldest) {
+      throw Resolver.tooOld(readVersion, oldest);
+    }
+  }
+
+  @Override
+  public long commit(CommitRequest request) {
+    Pending p = new Pending(request);
+    enter();
+    try {
+      queue.add(p);
+    } finally {
+      exit();
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return p.done.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          if (!committer.isAlive()) {
+            // Only after an Error killed the committer: never leave a caller waiting forever.
+            p.done.completeExceptionally(new CommitUnknownException("kv committer is not running"));
+          }
+        } catch (InterruptedException e) {
+          // The commit is already queued and will be decided; waiting for the outcome is the only honest answer.
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw CatenaException.of(Errno.EIO, "commit failed: %s", e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ committer
+
+  private void commitLoop() {
+    List<Pending> batch = new ArrayList<>(maxBatch);
+    List<Pending> survivors = new ArrayList<>(maxBatch);
+    try (WriteBatch wb = new WriteBatch()) {
+      boolean stop = false;
+      while (!stop) {
+        Pending first = queue.take();
+        batch.add(first);
+        queue.drainTo(batch, maxBatch - 1);
+        if (batch.remove(POISON)) {
+          stop = true;
+        }
+        try {
+          processBatch(batch, survivors, wb);
+        } catch (RuntimeException | RocksDBException e) {
+          LOG.error("kv {}: commit batch of {} failed", dir, batch.size(), e);
+          for (Pending p : batch) {
+            p.done.completeExceptionally(new CommitUnknownException("commit batch failed: " + e));
+          }
+        }
+        batch.clear();
+        survivors.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable t) {
+      LOG.error("kv committer for {} died; failing all commits", dir, t);
+      for (Pending p : batch) {
+        p.done.completeExceptionally(new CommitUnknownException("committer failed: " + t));
+      }
+      throw t;
+    } finally {
+      Pending p;
+      while ((p = queue.poll()) != null) {
+        if (p != POISON) {
+          p.done.completeExceptionally(shutdown());
+        }
+      }
+    }
+  }
+
+  private void processBatch(List<Pending> batch, List<Pending> survivors, WriteBatch wb) throws RocksDBException {
+    long now = clock.millis();
+    resolver.trim(now);
+    wb.clear();
+    long v = committedVersion;
+    for (Pending p : batch) {
+      CommitRequest req = p.request;
+      switch (resolver.check(req.readVersion(), req.readConflicts())) {
+        case OK -> { }
+        case CONFLICT -> {
+          p.done.completeExceptionally(Resolver.conflict(req.readVersion()));
+          continue;
+        }
+        case TOO_OLD -> {
+          p.done.completeExceptionally(Resolver.tooOld(req.readVersion(), resolver.oldestReadableVersion()));
+          continue;
+        }
+      }
+      KvFaults.Decision fate = faults.decide();
+      if (fate == KvFaults.Decision.CONFLICT) {
+        p.done.completeExceptionally(Resolver.injectedConflict());
+        continue;
+      }
+      if (fate == KvFaults.Decision.UNKNOWN_NOT_APPLIED) {
+        p.done.completeExceptionally(new CommitUnknownException("injected fault (not applied)"));
+        continue;
+      }
+      p.reportUnknown = fate == KvFaults.Decision.UNKNOWN_APPLIED;
+      p.version = ++v;
+      // Recorded before the write so later members of this batch conflict with it.
+      resolver.record(v, now, req.writeConflicts());
+      List<byte[]> clears = req.clearRanges();
+      for (int i = 0; i < clears.size(); i += 2) {
+        wb.deleteRange(dataCf, clears.get(i), clears.get(i + 1));
+      }
+      for (Map.Entry<byte[], byte[]> w : req.writes().entrySet()) {
+        if (req.isDelete(w.getValue())) {
+          wb.delete(dataCf, w.getKey());
+        } else {
+          wb.put(dataCf, w.getKey(), w.getValue());
+        }
+      }
+      survivors.add(p);
+    }
+    if (survivors.isEmpty()) {
+      return;
+    }
+    wb.put(metaCf, VERSION_KEY, ByteBuffer.allocate(8).putLong(v).array());
+    try {
+      db.write(writeOptions, wb);
+    } catch (RocksDBException e) {
+      LOG.error("kv {}: write of {} commits failed", dir, survivors.size(), e);
+      // RocksDB may have applied the batch to the memtable before the WAL sync failed: the outcome is unknown.
+      for (Pending p : survivors) {
+        p.done.completeExceptionally(new CommitUnknownException("RocksDB write failed: " + e.getMessage()));
+      }
+      return;
+    }
+    committedVersion = v;
+    publish(v);
+    batches.incrementAndGet();
+    commits.addAndGet(survivors.size());
+    for (Pending p : survivors) {
+      if (p.reportUnknown) {
+        p.done.completeExceptionally(new CommitUnknownException("injected fault (applied)"));
+      } else {
+        p.done.complete(p.version);
+      }
+    }
+  }
+
+  /** Makes a snapshot of the current state the read version of new transactions. Committer (or constructor) only. */
+  private void publish(long version) {
+    org.rocksdb.Snapshot snap = db.getSnapshot();
+    ReadOptions ro = new ReadOptions().setSnapshot(snap);
+    SnapRef ref = new SnapRef(version, snap, ro);
+    live.add(ref);
+    SnapRef old = current.getAndSet(ref);
+    if (old != null) {
+      old.release();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------- lifecycle
+
+  @Override
+  public void close() {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (active.get() != 0 && System.nanoTime() < waitUntil) {
+      LockSupport.parkNanos(100_000);
+    }
+    queue.add(POISON);
+    try {
+      committer.join(TimeUnit.SECONDS.toMillis(60));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (committer.isAlive() || active.get() != 0) {
+      // Freeing native handles under a running thread would crash the JVM; leaking them is the lesser evil.
+      LOG.error("kv {}: committer or readers still busy after close timeout; leaking RocksDB handles", dir);
+      return;
+    }
+    for (SnapRef ref : live) {
+      db.releaseSnapshot(ref.snapshot);
+      ref.readOptions.close();
+    }
+    live.clear();
+    try {
+      db.syncWal(); // makes commits acknowledged with sync_commits=false durable too
+    } catch (RocksDBException e) {
+      LOG.warn("kv {}: WAL sync at close failed", dir, e);
+    }
+    writeOptions.close();
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    db.close();
+    cfOptions.close();
+    dbOptions.close();
+  }
+
+  private void enter() {
+    active.incrementAndGet();
+    if (closed) {
+      active.decrementAndGet();
+      throw shutdown();
+    }
+  }
+
+  private void exit() {
+    active.decrementAndGet();
+  }
+
+  private CatenaException shutdown() {
+    return CatenaException.of(Errno.ESHUTDOWN, "kv engine %s is closed", url);
+  }
+
+  /**
+   * A RocksDB snapshot shared by the transactions that began while it was current. Reference-counted: the
+   * publisher holds one reference until a newer snapshot replaces it, each transaction one until it closes.
+   * Thread-safe.
+   */
+  private final class SnapRef implements Snapshot {
+    final long version;
+    final org.rocksdb.Snapshot snapshot;
+    final ReadOptions readOptions;
+    private final AtomicInteger refs = new AtomicInteger(1);
+
+    SnapRef(long version, org.rocksdb.Snapshot snapshot, ReadOptions readOptions) {
+      this.version = version;
+      this.snapshot = snapshot;
+      this.readOptions = readOptions;
+    }
+
+    boolean tryAcquire() {
+      while (true) {
+        int r = refs.get();
+        if (r <= 0) {
+          return false;
+        }
+        if (refs.compareAndSet(r, r + 1)) {
+          return true;
+        }
+      }
+    }
+
+    @Override
+    public void release() {
+      if (refs.decrementAndGet() != 0) {
+        return;
+      }
+      active.incrementAndGet();
+      try {
+        // After close, close() itself frees every live snapshot.
+        if (!closed && live.remove(this)) {
+          db.releaseSnapshot(snapshot);
+          readOptions.close();
+        }
+      } finally {
+        active.decrementAndGet();
+      }
+    }
+
+    @Override
+    public byte[] get(byte[] key) {
+      enter();
+      try {
+        return db.get(dataCf, readOptions, key);
+      } catch (RocksDBException e) {
+        throw CatenaException.of(Errno.EIO, "kv %s: read failed: %s", url, e.getMessage());
+      } finally {
+        exit();
+      }
+    }
+
+    @Override
+    public void scan(byte[] begin, byte[] end, boolean reverse, Visitor visitor) {
+      enter();
+      try (RocksIterator it = db.newIterator(dataCf, readOptions)) {
+        if (!reverse) {
+          for (it.seek(begin); it.isValid(); it.next()) {
+            byte[] k = it.key();
+            if (Arrays.compareUnsigned(k, end) >= 0 || !visitor.visit(k, it.value())) {
+              break;
+            }
+          }
+        } else {
+          for (it.seekForPrev(end); it.isValid(); it.prev()) {
+            byte[] k = it.key();
+            if (Arrays.compareUnsigned(k, end) >= 0) {
+              continue; // seekForPrev lands on end itself when it exists
+            }
+            if (Arrays.compareUnsigned(k, begin) < 0 || !visitor.visit(k, it.value())) {
+              break;
+            }
+          }
+        }
+        it.status();
+      } catch (RocksDBException e) {
+        throw CatenaException.of(Errno.EIO, "kv %s: range read failed: %s", url, e.getMessage());
+      } finally {
+        exit();
+      }
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.catena.kv.rocksdb;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.common.config.Config;
+import io.catena.common.config.ConfigSchema;
+import io.catena.kv.KvConfig;
+import io.catena.kv.KvEngine;
+import io.catena.kv.KvEngineConformanceTest;
+import io.catena.kv.KvEngines;
+import io.catena.kv.KvFaults;
+import io.catena.kv.ReadTransaction;
+import io.catena.kv.ReadWriteTransaction;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RocksKvEngineTest extends KvEngineConformanceTest {
+  @TempDir
+  Path tmp;
+
+  private final AtomicInteger dbs = new AtomicInteger();
+
+  @Override
+  protected KvEngine newEngine(KvFaults faults, Clock clock) {
+    Path dir = tmp.resolve("db" + dbs.incrementAndGet());
+    return RocksKvEngine.open("rocksdb://" + dir, dir, null, faults, clock);
+  }
+
+  @Override
+  protected int transfersPerThread() {
+    return 1000;
+  }
+
+  @Test
+  void reopen_keepsDataAndVersionsKeepIncreasing() {
+    Path dir = tmp.resolve("reopen");
+    long v;
+    try (KvEngine kv = KvEngines.open("rocksdb://" + dir, null)) {
+      put(kv, "a", "1", "b", "2");
+      try (ReadWriteTransaction t = kv.beginReadWrite()) {
+        t.clear(b("b"));
+        t.set(b("c"), b("3"));
+        v = t.commit();
+      }
+    }
+    try (KvEngine kv = KvEngines.open("rocksdb://" + dir, null)) {
+      assertEquals("1", read(kv, "a"));
+      assertEquals(null, read(kv, "b"));
+      assertEquals("3", read(kv, "c"));
+      try (ReadTransaction t = kv.beginRead()) {
+        assertEquals(v, t.readVersion());
+      }
+      try (ReadWriteTransaction t = kv.beginReadWrite()) {
+        t.set(b("d"), b("4"));
+        assertTrue(t.commit() > v);
+      }
+    }
+  }
+
+  @Test
+  void concurrentCommits_shareWriteBatches() throws Exception {
+    Path dir = tmp.resolve("group");
+    try (RocksKvEngine kv = RocksKvEngine.open(dir, null)) {
+      long batchesBefore = kv.batchCount();
+      long commitsBefore = kv.commitCount();
+      int threads = 16;
+      int each = 50;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          fs.add(pool.submit(() -> {
+            for (int i = 0; i < each; i++) {
+              put(kv, "g/" + thread + "/" + i, "x");
+            }
+          }));
+        }
+        for (Future<?> f : fs) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      long commits = kv.commitCount() - commitsBefore;
+      long batches = kv.batchCount() - batchesBefore;
+      assertEquals(threads * each, commits);
+      assertTrue(batches < commits, "group commit: " + commits + " commits in " + batches + " batches");
+    }
+  }
+
+  @Test
+  void unsyncedCommits_areStillDurableAfterCleanClose() {
+    Path dir = tmp.resolve("nosync");
+    Config noSync = Config.defaults(ConfigSchema.fromHolders(KvConfig.class))
+        .withUpdates(Map.of("kv.rocksdb.sync_commits", "false"), "test", false);
+    try (KvEngine kv = KvEngines.open("rocksdb://" + dir, noSync)) {
+      put(kv, "a", "1");
+    }
+    try (KvEngine kv = KvEngines.open("rocksdb://" + dir, noSync)) {
+      assertEquals("1", read(kv, "a"));
+    }
+  }
+
+  @Test
+  void secondOpenOfSameDirectory_isRefusedWithEbusy() {
+    Path dir = tmp.resolve("locked");
+    try (KvEngine kv = KvEngines.open("rocksdb://" + dir, null)) {
+      CatenaException e = org.junit.jupiter.api.Assertions.assertThrows(CatenaException.class,
+          () -> KvEngines.open("rocksdb://" + dir, null));
+      assertEquals(Errno.EBUSY, e.errno(), e.getMessage());
+      put(kv, "still", "works");
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.catena.meta.store;
+
+import static io.catena.meta.store.PermissionChecker.R;
+import static io.catena.meta.store.PermissionChecker.W;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.meta.Inode;
+import io.catena.meta.InodeType;
+import io.catena.meta.OpenFlags;
+import io.catena.meta.OpenResult;
+import io.catena.meta.UserInfo;
+import java.util.Optional;
+
+/**
+ * Opening, creating and closing files, write sessions and the length model: hints raise the length while writing
+ * (ignored once a truncate bumped the truncate version), close and fsync store the exact length storage reports.
+ * Thread-safe: stateless apart from the shared context.
+ */
+public final class FileOps {
+  private final EntryOps entries;
+
+  public FileOps(EntryOps entries) {
+    this.entries = entries;
+  }
+
+  /** An open's answer and whether storage must drop the file's bytes (O_TRUNC of a non-empty file). */
+  public record Opened(OpenResult result, boolean truncated) {}
+
+  public Opened create(Tx tx, UserInfo user, long parentId, String name, int mode, int flags, String clientId,
+      long id, long sessionId, long now) {
+    Names.check(name, Errno.EISDIR);
+    EntryOps.writableDir(tx, user, parentId);
+    Optional<Dent> d = tx.dent(parentId, name, true);
+    if (d.isPresent()) {
+      if ((flags & OpenFlags.O_EXCL) != 0) {
+        throw CatenaException.of(Errno.EEXIST, "'%s' exists in directory %d", name, parentId);
+      }
+      return open(tx, user, d.get().ino(), flags, clientId, sessionId, now);
+    }
+    Inode created = entries.createFile(tx, user, parentId, name, mode, id, now);
+    long sid = 0;
+    if (OpenFlags.writable(flags)) {
+      sid = sessionId;
+      openSession(tx, created.id(), sid, clientId, now);
+    }
+    return new Opened(new OpenResult(created, sid), false);
+  }
+
+  public Opened open(Tx tx, UserInfo user, long ino, int flags, String clientId, long sessionId, long now) {
+    Inode i = tx.inodeForUpdate(ino);
+    boolean writable = OpenFlags.writable(flags);
+    boolean trunc = (flags & OpenFlags.O_TRUNC) != 0;
+    if (i.type() == InodeType.SYMLINK) {
+      throw CatenaException.of(Errno.ELOOP, "inode %d is a symlink", ino);
+    }
+    if (i.isDirectory() && (writable || trunc)) {
+      throw CatenaException.of(Errno.EISDIR, "inode %d is a directory", ino);
+    }
+    if ((flags & OpenFlags.O_DIRECTORY) != 0 && !i.isDirectory()) {
+      throw CatenaException.of(Errno.ENOTDIR, "inode %d is not a directory", ino);
+    }
+    int mask = (OpenFlags.readable(flags) ? R : 0) | (writable || trunc ? W : 0);
+    PermissionChecker.check(user, i, mask);
+    boolean truncated = false;
+    if (trunc && i.isFile()) {
+      truncated = i.length() > 0;
+      i = i.withLength(0, i.truncateVersion() + 1).withMode(PermissionChecker.afterWrite(user, i));
+      i = i.withTimes(i.atime(), now, now);
+      tx.putInode(i);
+    }
+    long sid = 0;
+    if (writable && i.isFile()) {
+      sid = sessionId;
+      openSession(tx, ino, sid, clientId, now);
+    }
+    return new Opened(new OpenResult(i, sid), truncated);
+  }
+
+  private static void openSession(Tx tx, long ino, long sid, String clientId, long now) {
+    if (clientId == null || clientId.isEmpty()) {
+      throw CatenaException.of(Errno.EINVAL, "a writable open needs a client id");
+    }
+    tx.set(MetaKeys.session(ino, sid), Codec.encodeSession(new Codec.Session(clientId, now)));
+  }
+
+  public static Inode lengthHint(Tx tx, long ino, long sessionId, long length, long truncateVersion, long now) {
+    Inode i = tx.inodeForUpdate(ino);
+    if (!i.isFile()) {
+      throw CatenaException.of(Errno.EINVAL, "inode %d is not a regular file", ino);
+    }
+    if (sessionId != 0 && tx.get(MetaKeys.session(ino, sessionId), true).isEmpty()) {
+      throw CatenaException.of(Errno.EBADF, "no write session %d on inode %d", sessionId, ino);
+    }
+    if (truncateVersion == i.truncateVersion() && length > i.length()) {
+      i = i.withLength(length, i.truncateVersion()).withTimes(i.atime(), now, now);
+      tx.putInode(i);
+    }
+    return i;
+  }
+
+  /**
+   * Stores the exact length measured by storage, unless a truncate happened since the measurement began (its
+   * length wins); a write also drops suid/sgid for non-root writers.
+   */
+  public static Inode applyExactLength(Tx tx, UserInfo user, long ino, long measuredAtTruncateVersion, long exact,
+      long now) {
+    Inode i = tx.inodeForUpdate(ino);
+    if (i.truncateVersion() == measuredAtTruncateVersion) {
+      i = i.withLength(exact, i.truncateVersion());
+    }
+    i = i.withMode(PermissionChecker.afterWrite(user, i)).withTimes(i.atime(), now, now);
+    tx.putInode(i);
+    return i;
+  }
+
+  public static void closeSession(Tx tx, long ino, long sessionId) {
+    if (sessionId != 0) {
+      tx.clear(MetaKeys.session(ino, sessionId));
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.catena.meta.store;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The key layout of the namespace (ARCHITECTURE 3.1). Inode ids are little-endian inside keys: ids are handed out in
+ * sequence, and little-endian spreads neighbours over the key space instead of making one hot range. Session and
+ * request counters are big-endian so one inode's (one client's) records stay in order.
+ *
+ * <pre>
+ * INOD ino(LE8)                      inode record
+ * DENT parent(LE8) name(utf8)        directory entry; one parent's entries are one contiguous range
+ * INOS ino(LE8) session(BE8)         write session of one file handle
+ * IDEM client(utf8) 0x00 seq(BE8)    answer of a mutation, for retries
+ * XATR ino(LE8) name(utf8)           extended attribute
+ * GCQ_ ino(LE8)                      unlinked file waiting for chunk removal (the hidden GC area)
+ * LOCK ino(LE8) kind client 0 owner  advisory locks of one owner (see LockOps)
+ * META counter-name                  shared counters (inode id allocation)
+ * </pre>
+ * Stateless and thread-safe.
+ */
+public final class MetaKeys {
+  public static final byte[] INOD = ascii("INOD");
+  public static final byte[] DENT = ascii("DENT");
+  public static final byte[] INOS = ascii("INOS");
+  public static final byte[] IDEM = ascii("IDEM");
+  public static final byte[] XATR = ascii("XATR");
+  public static final byte[] GCQ = ascii("GCQ_");
+  public static final byte[] ID_COUNTER = concat(ascii("META"), ascii("inode_id"));
+
+  private MetaKeys() {}
+
+  public static byte[] inode(long ino) {
+    return withId(INOD, ino, 0).array();
+  }
+
+  public static byte[] dentPrefix(long parent) {
+    return withId(DENT, parent, 0).array();
+  }
+
+  public static byte[] dent(long parent, String name) {
+    byte[] n = utf8(name);
+    return withId(DENT, parent, n.length).put(n).array();
+  }
+
+  public static byte[] sessionPrefix(long ino) {
+    return withId(INOS, ino, 0).array();
+  }
+
+  public static byte[] session(long ino, long session) {
+    return withId(INOS, ino, 8).order(ByteOrder.BIG_ENDIAN).putLong(session).array();
+  }
+
+  public static byte[] xattrPrefix(long ino) {
+    return withId(XATR, ino, 0).array();
+  }
+
+  public static byte[] xattr(long ino, String name) {
+    byte[] n = utf8(name);
+    return withId(XATR, ino, n.length).put(n).array();
+  }
+
+  public static byte[] gc(long ino) {
+    return withId(GCQ, ino, 0).array();
+  }
+
+  public static byte[] idem(String client, long seq) {
+    byte[] c = utf8(client);
+    return ByteBuffer.allocate(4 + c.length + 1 + 8).put(IDEM).put(c).put((byte) 0).putLong(seq).array();
+  }
+
+  /** The id in an INOD/DENT/INOS/XATR/GCQ_ key. */
+  public static long idOf(byte[] key) {
+    return ByteBuffer.wrap(key, 4, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+  }
+
+  /** The name after prefix and id (DENT and XATR keys). */
+  public static String nameOf(byte[] key) {
+    return new String(key, 12, key.length - 12, StandardCharsets.UTF_8);
+  }
+
+  /** The session id of an INOS key. */
+  public static long sessionOf(byte[] key) {
+    return ByteBuffer.wrap(key, 12, 8).getLong();
+  }
+
+  /** The first key after every key starting with {@code prefix}. */
+  public static byte[] strinc(byte[] prefix) {
+    byte[] k = prefix.clone();
+    int i = k.length - 1;
+    while (i >= 0 && k[i] == (byte) 0xff) {
+      i--;
+    }
+    if (i < 0) {
+      throw new IllegalArgumentException("prefix of only 0xff bytes has no successor");
+    }
+    k = Arrays.copyOf(k, i + 1);
+    k[i]++;
+    return k;
+  }
+
+  /** The smallest key greater than {@code key}. */
+  public static byte[] after(byte[] key) {
+    return Arrays.copyOf(key, key.length + 1);
+  }
+
+  public static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  private static ByteBuffer withId(byte[] prefix, long id, int extra) {
+    ByteBuffer b = ByteBuffer.allocate(4 + 8 + extra).put(prefix).order(ByteOrder.LITTLE_ENDIAN).putLong(id);
+    return b.order(ByteOrder.BIG_ENDIAN);
+  }
+}

@@ -1,0 +1,166 @@
+package io.catena.meta.store;
+
+import io.catena.kv.KeyValue;
+import io.catena.kv.KvEngine;
+import io.catena.kv.RangeResult;
+import io.catena.kv.ReadTransaction;
+import io.catena.meta.Inode;
+import io.catena.meta.MetaService;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Walks the namespace records of one KV snapshot and reports every broken invariant: entries pointing at missing
+ * or dead inodes or with the wrong type/permission copy, link counts that differ from the entries (files) or from
+ * 2 + subdirectories (directories), directories with other than one entry or a wrong parent link, inodes nobody
+ * names outside the GC area, GC entries of live inodes, directories not reachable from the root, and sessions or
+ * attributes of missing inodes. Meant for tests and for fsck. Thread-safe: stateless per call.
+ */
+public final class NamespaceChecker {
+  private static final int PAGE = 1024;
+
+  private NamespaceChecker() {}
+
+  /** What a check found: the violations in words, and how many inodes and entries it looked at. */
+  public record Report(List<String> violations, int inodes, int entries) {
+    public boolean ok() {
+      return violations.isEmpty();
+    }
+  }
+
+  public static Report check(KvEngine engine) {
+    try (ReadTransaction txn = engine.beginRead()) {
+      return check(txn);
+    }
+  }
+
+  public static Report check(ReadTransaction txn) {
+    List<String> bad = new ArrayList<>();
+    Map<Long, Inode> inodes = new HashMap<>();
+    for (KeyValue kv : scan(txn, MetaKeys.INOD)) {
+      long id = MetaKeys.idOf(kv.key());
+      try {
+        inodes.put(id, Codec.decodeInode(id, kv.value()));
+      } catch (RuntimeException e) {
+        bad.add("inode " + id + " does not decode: " + e.getMessage());
+      }
+    }
+    Inode root = inodes.get(MetaService.ROOT);
+    if (root == null || !root.isDirectory()) {
+      bad.add("root inode 0 is missing or not a directory");
+    }
+    Map<Long, Integer> names = new HashMap<>();
+    Map<Long, Integer> subdirs = new HashMap<>();
+    Map<Long, List<Long>> children = new HashMap<>();
+    int entries = 0;
+    for (KeyValue kv : scan(txn, MetaKeys.DENT)) {
+      entries++;
+      Dent d;
+      try {
+        d = Tx.decodeDentPair(kv);
+      } catch (RuntimeException e) {
+        bad.add("entry " + MetaKeys.nameOf(kv.key()) + " does not decode: " + e.getMessage());
+        continue;
+      }
+      String where = "entry '" + d.name() + "' in " + d.parent();
+      Inode parent = inodes.get(d.parent());
+      if (parent == null || !parent.isDirectory()) {
+        bad.add(where + ": parent is missing or not a directory");
+      }
+      Inode child = inodes.get(d.ino());
+      if (child == null) {
+        bad.add(where + ": points at missing inode " + d.ino());
+        continue;
+      }
+      if (child.nlink() <= 0) {
+        bad.add(where + ": points at inode " + d.ino() + " with nlink " + child.nlink());
+      }
+      if (child.type() != d.type()) {
+        bad.add(where + ": type " + d.type() + " but inode " + d.ino() + " is " + child.type());
+      }
+      names.merge(d.ino(), 1, Integer::sum);
+      if (child.isDirectory()) {
+        subdirs.merge(d.parent(), 1, Integer::sum);
+        children.computeIfAbsent(d.parent(), k -> new ArrayList<>()).add(d.ino());
+        if (child.parent() != d.parent() || !d.name().equals(child.name())) {
+          bad.add(where + ": directory " + d.ino() + " says it is '" + child.name() + "' in " + child.parent());
+        }
+        if (d.uid() != child.uid() || d.gid() != child.gid() || d.perm() != child.mode()) {
+          bad.add(where + ": stale owner/permission copy of directory " + d.ino());
+        }
+      }
+    }
+    Set<Long> inGc = new HashSet<>();
+    for (KeyValue kv : scan(txn, MetaKeys.GCQ)) {
+      long id = MetaKeys.idOf(kv.key());
+      inGc.add(id);
+      Inode i = inodes.get(id);
+      if (i == null) {
+        bad.add("GC entry of missing inode " + id);
+      } else if (i.nlink() != 0 || !i.isFile()) {
+        bad.add("GC entry of live or non-file inode " + id);
+      }
+    }
+    for (Inode i : inodes.values()) {
+      int n = names.getOrDefault(i.id(), 0);
+      if (i.isDirectory()) {
+        if (i.id() != MetaService.ROOT && n != 1) {
+          bad.add("directory " + i.id() + " has " + n + " entries naming it");
+        }
+        int expect = 2 + subdirs.getOrDefault(i.id(), 0);
+        if (i.nlink() != expect) {
+          bad.add("directory " + i.id() + " has nlink " + i.nlink() + ", expected " + expect);
+        }
+      } else if (i.nlink() == 0) {
+        if (n != 0 || !inGc.contains(i.id())) {
+          bad.add("unlinked inode " + i.id() + " is named " + n + " times / not in the GC area");
+        }
+      } else if (i.nlink() != n) {
+        bad.add("inode " + i.id() + " has nlink " + i.nlink() + " but " + n + " entries");
+      }
+    }
+    Set<Long> reached = new HashSet<>();
+    ArrayDeque<Long> todo = new ArrayDeque<>();
+    todo.add(MetaService.ROOT);
+    while (!todo.isEmpty()) {
+      long d = todo.poll();
+      if (reached.add(d)) {
+        todo.addAll(children.getOrDefault(d, List.of()));
+      }
+    }
+    for (Inode i : inodes.values()) {
+      if (i.isDirectory() && !reached.contains(i.id())) {
+        bad.add("directory " + i.id() + " is not reachable from the root");
+      }
+    }
+    for (byte[] prefix : List.of(MetaKeys.INOS, MetaKeys.XATR, LockOps.LOCK)) {
+      for (KeyValue kv : scan(txn, prefix)) {
+        long id = MetaKeys.idOf(kv.key());
+        if (!inodes.containsKey(id)) {
+          bad.add(new String(prefix, java.nio.charset.StandardCharsets.US_ASCII) + " record of missing inode " + id);
+        }
+      }
+    }
+    return new Report(List.copyOf(bad), inodes.size(), entries);
+  }
+
+  private static List<KeyValue> scan(ReadTransaction txn, byte[] prefix) {
+    List<KeyValue> all = new ArrayList<>();
+    byte[] begin = prefix;
+    byte[] end = MetaKeys.strinc(prefix);
+    while (true) {
+      RangeResult r = txn.snapshotGetRange(begin, end, PAGE, false);
+      all.addAll(r.pairs());
+      if (!r.more() || r.pairs().isEmpty()) {
+        return all;
+      }
+      begin = MetaKeys.after(r.pairs().getLast().key());
+    }
+  }
+
+}

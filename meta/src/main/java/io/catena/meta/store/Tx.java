@@ -1,0 +1,147 @@
+package io.catena.meta.store;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.kv.KeyValue;
+import io.catena.kv.RangeResult;
+import io.catena.kv.ReadTransaction;
+import io.catena.kv.ReadWriteTransaction;
+import io.catena.meta.Inode;
+import io.catena.meta.InodeType;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Typed access to the namespace records inside one KV transaction. Inodes read or written in the transaction are
+ * cached, so an operation touching the same directory twice (a rename within one parent) sees its own changes.
+ * "ForUpdate" reads record a read conflict; plain reads are snapshot reads that only steer. Not thread-safe: one
+ * transaction, one thread.
+ */
+public final class Tx {
+  private final ReadTransaction txn;
+  private final Map<Long, Optional<Inode>> inodes = new HashMap<>();
+
+  public Tx(ReadTransaction txn) {
+    this.txn = txn;
+  }
+
+  private ReadWriteTransaction rw() {
+    if (txn instanceof ReadWriteTransaction w) {
+      return w;
+    }
+    throw new IllegalStateException("write in a read-only transaction");
+  }
+
+  public ReadTransaction raw() {
+    return txn;
+  }
+
+  /** The inode, read with a conflict so the transaction fails if it changes; ENOENT if it does not exist. */
+  public Inode inodeForUpdate(long ino) {
+    return findInode(ino, true).orElseThrow(() -> noInode(ino));
+  }
+
+  /** The inode by snapshot read (steering only); ENOENT if it does not exist. */
+  public Inode inode(long ino) {
+    return findInode(ino, false).orElseThrow(() -> noInode(ino));
+  }
+
+  public Optional<Inode> findInode(long ino, boolean conflict) {
+    Optional<Inode> cached = inodes.get(ino);
+    if (cached != null) {
+      if (conflict) {
+        rw().addReadConflictKey(MetaKeys.inode(ino));
+      }
+      return cached;
+    }
+    byte[] key = MetaKeys.inode(ino);
+    Optional<byte[]> v = conflict ? rw().get(key) : txn.snapshotGet(key);
+    Optional<Inode> r = v.map(b -> Codec.decodeInode(ino, b));
+    inodes.put(ino, r);
+    return r;
+  }
+
+  public void putInode(Inode i) {
+    rw().set(MetaKeys.inode(i.id()), Codec.encodeInode(i));
+    inodes.put(i.id(), Optional.of(i));
+  }
+
+  /** Deletes the inode with its extended attributes and write sessions. */
+  public void deleteInode(long ino) {
+    ReadWriteTransaction w = rw();
+    w.clear(MetaKeys.inode(ino));
+    byte[] xp = MetaKeys.xattrPrefix(ino);
+    w.clearRange(xp, MetaKeys.strinc(xp));
+    byte[] sp = MetaKeys.sessionPrefix(ino);
+    w.clearRange(sp, MetaKeys.strinc(sp));
+    w.clear(MetaKeys.gc(ino));
+    byte[] lp = LockOps.prefix(ino);
+    w.clearRange(lp, MetaKeys.strinc(lp));
+    inodes.put(ino, Optional.empty());
+  }
+
+  public Optional<Dent> dent(long parent, String name, boolean conflict) {
+    byte[] key = MetaKeys.dent(parent, name);
+    Optional<byte[]> v = conflict ? rw().get(key) : txn.snapshotGet(key);
+    return v.map(b -> Codec.decodeDent(parent, name, b));
+  }
+
+  public void putDent(Dent d) {
+    rw().set(MetaKeys.dent(d.parent(), d.name()), Codec.encodeDent(d));
+  }
+
+  /** The entry naming {@code child} in {@code parent}, with the child's current owner and bits if a directory. */
+  public static Dent dentFor(long parent, String name, Inode child) {
+    boolean dir = child.type() == InodeType.DIRECTORY;
+    return new Dent(parent, name, child.id(), child.type(), dir ? child.uid() : 0, dir ? child.gid() : 0,
+        dir ? child.mode() : 0);
+  }
+
+  public void clearDent(long parent, String name) {
+    rw().clear(MetaKeys.dent(parent, name));
+  }
+
+  /** Whether the directory has no entries; with {@code conflict}, a create in it makes this transaction retry. */
+  public boolean isEmptyDir(long dir, boolean conflict) {
+    byte[] p = MetaKeys.dentPrefix(dir);
+    RangeResult r = conflict ? rw().getRange(p, MetaKeys.strinc(p), 1, false)
+        : txn.snapshotGetRange(p, MetaKeys.strinc(p), 1, false);
+    return r.pairs().isEmpty();
+  }
+
+  /** Up to {@code limit} entries of {@code dir} after {@code cursor} (null: from the start), snapshot read. */
+  public RangeResult dentPage(long dir, String cursor, int limit) {
+    byte[] p = MetaKeys.dentPrefix(dir);
+    byte[] begin = cursor == null ? p : MetaKeys.after(MetaKeys.dent(dir, cursor));
+    return txn.snapshotGetRange(begin, MetaKeys.strinc(p), limit, false);
+  }
+
+  public static Dent decodeDentPair(KeyValue kv) {
+    return Codec.decodeDent(MetaKeys.idOf(kv.key()), MetaKeys.nameOf(kv.key()), kv.value());
+  }
+
+  /** Whether any write session is open on {@code ino}. */
+  public boolean hasSessions(long ino, boolean conflict) {
+    byte[] p = MetaKeys.sessionPrefix(ino);
+    RangeResult r = conflict ? rw().getRange(p, MetaKeys.strinc(p), 1, false)
+        : txn.snapshotGetRange(p, MetaKeys.strinc(p), 1, false);
+    return !r.pairs().isEmpty();
+  }
+
+  public Optional<byte[]> get(byte[] key, boolean conflict) {
+    return conflict ? rw().get(key) : txn.snapshotGet(key);
+  }
+
+  public void set(byte[] key, byte[] value) {
+    rw().set(key, value);
+  }
+
+  public void clear(byte[] key) {
+    rw().clear(key);
+  }
+
+  public static CatenaException noInode(long ino) {
+    return CatenaException.of(Errno.ENOENT, "no inode %d", ino);
+  }
+}

@@ -1,0 +1,72 @@
+package io.catena.mgmtd.server;
+
+import io.catena.common.cluster.LocalTargetState;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the primary has heard in heartbeats during its current term: kept in memory only, like 3FS, because it
+ * changes every few seconds and a new primary relearns it within a heartbeat interval (the grace period covers
+ * that). Not thread-safe: guarded by {@link MgmtdServer}'s lock.
+ */
+final class LiveState {
+  record NodeLive(long incarnation, long lastHeartbeatMillis, long heartbeatVersion, long configVersion,
+      String configStatus) {}
+
+  record TargetLive(LocalTargetState state, long chainVersion, long usedBytes, long capacityBytes) {}
+
+  private final Map<Long, NodeLive> nodes = new HashMap<>();
+  private final Map<Long, TargetLive> targets = new HashMap<>();
+  /** Targets of restarted nodes: treated as offline until their chain shows them offline. */
+  private final Set<Long> fenced = new HashSet<>();
+  private long termStartMillis;
+
+  /** Forgets everything: a new term starts now, and nodes not heard yet count as heard now. */
+  void reset(long nowMillis) {
+    nodes.clear();
+    targets.clear();
+    fenced.clear();
+    termStartMillis = nowMillis;
+  }
+
+  long termStartMillis() {
+    return termStartMillis;
+  }
+
+  Optional<NodeLive> node(long nodeId) {
+    return Optional.ofNullable(nodes.get(nodeId));
+  }
+
+  void putNode(long nodeId, NodeLive n) {
+    nodes.put(nodeId, n);
+  }
+
+  /** When the node was last heard, or the start of this term if never. */
+  long lastHeard(long nodeId) {
+    NodeLive n = nodes.get(nodeId);
+    return n == null ? termStartMillis : n.lastHeartbeatMillis();
+  }
+
+  Optional<TargetLive> target(long targetId) {
+    return Optional.ofNullable(targets.get(targetId));
+  }
+
+  void putTarget(long targetId, TargetLive t) {
+    targets.put(targetId, t);
+  }
+
+  void fence(long targetId) {
+    fenced.add(targetId);
+  }
+
+  void unfence(long targetId) {
+    fenced.remove(targetId);
+  }
+
+  boolean isFenced(long targetId) {
+    return fenced.contains(targetId);
+  }
+}

@@ -1,0 +1,74 @@
+package io.catena.mgmtd.server;
+
+import static io.catena.mgmtd.server.TestCluster.CLUSTER;
+import static io.catena.mgmtd.server.TestCluster.expect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.catena.common.Errno;
+import io.catena.common.cluster.UserInfo;
+import io.catena.common.config.Config;
+import io.catena.common.config.ConfigSchema;
+import io.catena.kv.KvConfig;
+import io.catena.kv.mem.MemKvEngine;
+import io.catena.mgmtd.MgmtdConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class UsersAndSchedulerTest {
+
+  @Test
+  void users_tokensAuthenticate_rotate_andDie_withTheirUser() {
+    try (TestCluster c = TestCluster.started(2)) {
+      MgmtdServer p = c.primary();
+      UserInfo alice = new UserInfo(1000, "alice", 100, List.of(100L, 200L), false);
+      String t1 = p.addUser(CLUSTER, alice);
+      assertEquals(64, t1.length());
+      assertEquals(alice, p.authenticate(CLUSTER, t1));
+      String root = p.addUser(CLUSTER, new UserInfo(0, "root", 0, List.of(), true));
+      assertTrue(p.authenticate(CLUSTER, root).admin());
+      expect(Errno.EEXIST, "uid 1000 is already used", () -> p.addUser(CLUSTER,
+          new UserInfo(1000, "bob", 1, List.of(), false)));
+      expect(Errno.EEXIST, "user name 'alice' is already used by uid 1000", () -> p.addUser(CLUSTER,
+          new UserInfo(1001, "alice", 1, List.of(), false)));
+      expect(Errno.EINVAL, "bad user name", () -> p.addUser(CLUSTER,
+          new UserInfo(1002, "Robert'); DROP", 1, List.of(), false)));
+      assertEquals(List.of(0L, 1000L), p.listUsers(CLUSTER).stream().map(UserInfo::uid).toList());
+
+      String t2 = p.setUserToken(CLUSTER, 1000);
+      assertNotEquals(t1, t2);
+      expect(Errno.EKEYREJECTED, "unknown token", () -> p.authenticate(CLUSTER, t1));
+      assertEquals(alice, p.authenticate(CLUSTER, t2));
+      p.removeUser(CLUSTER, 1000);
+      expect(Errno.EKEYREJECTED, "unknown token", () -> p.authenticate(CLUSTER, t2));
+      expect(Errno.ENOENT, "unknown uid 1000", () -> p.removeUser(CLUSTER, 1000));
+      expect(Errno.ENOENT, "unknown uid 7", () -> p.setUserToken(CLUSTER, 7));
+    }
+  }
+
+  /** The production path: real clock, background ticks; one of two instances becomes primary by itself. */
+  @Test
+  void backgroundScheduler_elects_andRenews() throws Exception {
+    Config cfg = Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, KvConfig.class)).withUpdates(Map.of(
+        "mgmtd.cluster_id", CLUSTER, "mgmtd.lease_duration", "2s", "mgmtd.lease_renew_interval", "200ms",
+        "mgmtd.tick_interval", "20ms"), "test", false);
+    try (MemKvEngine kv = new MemKvEngine();
+        MgmtdServer a = new MgmtdServer(kv, Clock.systemUTC(), new SplittableRandom(1), cfg, 1, "tcp://a:1");
+        MgmtdServer b = new MgmtdServer(kv, Clock.systemUTC(), new SplittableRandom(2), cfg, 2, "tcp://b:1")) {
+      a.start();
+      b.start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!a.isPrimary() && !b.isPrimary()) {
+        assertTrue(System.nanoTime() < deadline, "nobody became primary");
+        Thread.sleep(10);
+      }
+      Thread.sleep(300);
+      assertTrue(a.isPrimary() ^ b.isPrimary(), "exactly one primary, still after a renewal interval");
+    }
+  }
+}
