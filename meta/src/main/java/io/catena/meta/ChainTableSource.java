@@ -1,5 +1,6 @@
 package io.catena.meta;
 
+import io.catena.common.cluster.ChainTable;
 import java.util.Optional;
 
 /**

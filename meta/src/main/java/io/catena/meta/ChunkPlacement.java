@@ -1,5 +1,7 @@
 package io.catena.meta;
 
+import io.catena.common.cluster.ChainTable;
+
 /**
  * Which chain holds chunk {@code i} of a file, computed from the layout and its (immutable) chain table alone, so
  * clients never ask meta on the data path. FIXED FOREVER — changing it would move every existing file's chunks:

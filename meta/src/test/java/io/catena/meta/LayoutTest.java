@@ -1,5 +1,7 @@
 package io.catena.meta;
 
+import io.catena.common.cluster.ChainTable;
+import io.catena.common.cluster.ChunkId;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package io.catena.meta;
 
+import io.catena.common.cluster.ChainTable;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

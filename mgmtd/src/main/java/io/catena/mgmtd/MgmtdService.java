@@ -6,7 +6,7 @@ import io.catena.common.cluster.NodeInfo;
 import io.catena.common.cluster.NodeType;
 import io.catena.common.cluster.RoutingInfo;
 import io.catena.common.cluster.TargetInfo;
-import io.catena.common.cluster.UserInfo;
+import io.catena.common.cluster.UserAccount;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -95,7 +95,7 @@ public interface MgmtdService {
    * Adds a user and returns its new token (shown once; mgmtd keeps only a hash). Refused: a uid or name already
    * used (EEXIST), a malformed name (EINVAL).
    */
-  String addUser(String clusterId, UserInfo user);
+  String addUser(String clusterId, UserAccount user);
 
   /** Replaces a user's token and returns the new one; the old one stops working at once. ENOENT if unknown. */
   String setUserToken(String clusterId, long uid);
@@ -103,10 +103,10 @@ public interface MgmtdService {
   /** Removes a user and its token; ENOENT if unknown. */
   void removeUser(String clusterId, long uid);
 
-  List<UserInfo> listUsers(String clusterId);
+  List<UserAccount> listUsers(String clusterId);
 
   /** The user a token belongs to; EKEYREJECTED for a token nobody holds. */
-  UserInfo authenticate(String clusterId, String token);
+  UserAccount authenticate(String clusterId, String token);
 
   List<NodeInfo> listNodes(String clusterId);
 

@@ -1,5 +1,6 @@
 package io.catena.storage;
 
+import io.catena.common.cluster.ChunkId;
 import java.util.List;
 
 /**

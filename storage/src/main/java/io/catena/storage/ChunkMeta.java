@@ -1,5 +1,7 @@
 package io.catena.storage;
 
+import io.catena.common.cluster.ChunkId;
+
 /**
  * What a replica knows about one chunk: its chain, the last committed version (content length, CRC32C of the whole
  * committed content, size of the block holding it, the chain version it was written under, when) and, if an update

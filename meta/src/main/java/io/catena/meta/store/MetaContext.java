@@ -1,10 +1,10 @@
 package io.catena.meta.store;
 
+import io.catena.common.cluster.ChainTable;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.config.Config;
 import io.catena.kv.TransactionRunner;
-import io.catena.meta.ChainTable;
 import io.catena.meta.ChainTableSource;
 import io.catena.meta.ChunkStorage;
 import io.catena.meta.Layout;
@@ -75,6 +75,6 @@ public final class MetaContext {
     }
     long mixed = ino * 0x9E3779B97F4A7C15L;
     int base = (int) Math.floorMod(mixed ^ (mixed >>> 32), (long) n);
-    return new Layout(t.tableId(), t.version(), d.chunkSize(), Math.min(d.stripeSize(), n), base, ino);
+    return new Layout(t.tableId(), Math.toIntExact(t.version()), d.chunkSize(), Math.min(d.stripeSize(), n), base, ino);
   }
 }

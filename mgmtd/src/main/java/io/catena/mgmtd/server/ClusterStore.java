@@ -7,7 +7,7 @@ import io.catena.common.cluster.NodeInfo;
 import io.catena.common.cluster.NodeStatus;
 import io.catena.common.cluster.NodeType;
 import io.catena.common.cluster.PublicTargetState;
-import io.catena.common.cluster.UserInfo;
+import io.catena.common.cluster.UserAccount;
 import io.catena.kv.KeyValue;
 import io.catena.kv.Keys;
 import io.catena.kv.ReadTransaction;
@@ -283,7 +283,7 @@ final class ClusterStore {
   // --- users -------------------------------------------------------------------------------------------------
 
   /** A user as stored: its attributes and the hash of its current token. Immutable. */
-  record StoredUser(UserInfo user, byte[] tokenHash) {}
+  record StoredUser(UserAccount user, byte[] tokenHash) {}
 
   private static byte[] userKey(long uid) {
     return Keys.builder().bytes(USER).longBE(uid).build();
@@ -306,7 +306,7 @@ final class ClusterStore {
   }
 
   void putUser(ReadWriteTransaction txn, StoredUser u) {
-    UserInfo i = u.user();
+    UserAccount i = u.user();
     Codec.Writer w = Codec.writer().i64(i.uid()).str(i.name()).i64(i.gid()).u8(i.admin() ? 1 : 0)
         .i32(i.groups().size());
     i.groups().forEach(w::i64);
@@ -338,6 +338,6 @@ final class ClusterStore {
     for (int i = 0; i < hash.length; i++) {
       hash[i] = (byte) r.u8();
     }
-    return new StoredUser(new UserInfo(uid, name, gid, groups, admin), hash);
+    return new StoredUser(new UserAccount(uid, name, gid, groups, admin), hash);
   }
 }

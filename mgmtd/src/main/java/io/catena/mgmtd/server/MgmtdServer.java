@@ -12,7 +12,7 @@ import io.catena.common.cluster.NodeType;
 import io.catena.common.cluster.PublicTargetState;
 import io.catena.common.cluster.RoutingInfo;
 import io.catena.common.cluster.TargetInfo;
-import io.catena.common.cluster.UserInfo;
+import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigException;
 import io.catena.common.config.ConfigLoader;
@@ -923,7 +923,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   // --- users -------------------------------------------------------------------------------------------------
 
   @Override
-  public String addUser(String cluster, UserInfo user) {
+  public String addUser(String cluster, UserAccount user) {
     lock.lock();
     try {
       checkCluster(cluster);
@@ -989,7 +989,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   }
 
   @Override
-  public List<UserInfo> listUsers(String cluster) {
+  public List<UserAccount> listUsers(String cluster) {
     lock.lock();
     try {
       checkCluster(cluster);
@@ -1001,7 +1001,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   }
 
   @Override
-  public UserInfo authenticate(String cluster, String token) {
+  public UserAccount authenticate(String cluster, String token) {
     lock.lock();
     try {
       checkCluster(cluster);

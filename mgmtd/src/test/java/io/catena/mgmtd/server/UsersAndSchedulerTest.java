@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.catena.common.Errno;
-import io.catena.common.cluster.UserInfo;
+import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
 import io.catena.kv.KvConfig;
@@ -26,19 +26,19 @@ class UsersAndSchedulerTest {
   void users_tokensAuthenticate_rotate_andDie_withTheirUser() {
     try (TestCluster c = TestCluster.started(2)) {
       MgmtdServer p = c.primary();
-      UserInfo alice = new UserInfo(1000, "alice", 100, List.of(100L, 200L), false);
+      UserAccount alice = new UserAccount(1000, "alice", 100, List.of(100L, 200L), false);
       String t1 = p.addUser(CLUSTER, alice);
       assertEquals(64, t1.length());
       assertEquals(alice, p.authenticate(CLUSTER, t1));
-      String root = p.addUser(CLUSTER, new UserInfo(0, "root", 0, List.of(), true));
+      String root = p.addUser(CLUSTER, new UserAccount(0, "root", 0, List.of(), true));
       assertTrue(p.authenticate(CLUSTER, root).admin());
       expect(Errno.EEXIST, "uid 1000 is already used", () -> p.addUser(CLUSTER,
-          new UserInfo(1000, "bob", 1, List.of(), false)));
+          new UserAccount(1000, "bob", 1, List.of(), false)));
       expect(Errno.EEXIST, "user name 'alice' is already used by uid 1000", () -> p.addUser(CLUSTER,
-          new UserInfo(1001, "alice", 1, List.of(), false)));
+          new UserAccount(1001, "alice", 1, List.of(), false)));
       expect(Errno.EINVAL, "bad user name", () -> p.addUser(CLUSTER,
-          new UserInfo(1002, "Robert'); DROP", 1, List.of(), false)));
-      assertEquals(List.of(0L, 1000L), p.listUsers(CLUSTER).stream().map(UserInfo::uid).toList());
+          new UserAccount(1002, "Robert'); DROP", 1, List.of(), false)));
+      assertEquals(List.of(0L, 1000L), p.listUsers(CLUSTER).stream().map(UserAccount::uid).toList());
 
       String t2 = p.setUserToken(CLUSTER, 1000);
       assertNotEquals(t1, t2);

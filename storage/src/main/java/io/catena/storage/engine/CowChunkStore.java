@@ -1,5 +1,6 @@
 package io.catena.storage.engine;
 
+import io.catena.common.cluster.ChunkId;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.Status;
@@ -7,7 +8,6 @@ import io.catena.common.config.Config;
 import io.catena.storage.CheckReport;
 import io.catena.storage.CheckReport.Kind;
 import io.catena.storage.CheckReport.Problem;
-import io.catena.storage.ChunkId;
 import io.catena.storage.ChunkMeta;
 import io.catena.storage.ChunkReadHandle;
 import io.catena.storage.ChunkStore;

@@ -1,6 +1,6 @@
 package io.catena.storage.engine;
 
-import io.catena.storage.ChunkId;
+import io.catena.common.cluster.ChunkId;
 import java.nio.ByteBuffer;
 
 /**

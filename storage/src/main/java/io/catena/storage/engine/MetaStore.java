@@ -1,9 +1,9 @@
 package io.catena.storage.engine;
 
+import io.catena.common.cluster.ChunkId;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.Status;
-import io.catena.storage.ChunkId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package io.catena.storage.engine;
 
+import io.catena.common.cluster.ChunkId;
 import static io.catena.storage.engine.TestStores.bytes;
 import static io.catena.storage.engine.TestStores.crc;
 import static io.catena.storage.engine.TestStores.req;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.storage.CheckReport;
-import io.catena.storage.ChunkId;
 import io.catena.storage.ChunkMeta;
 import io.catena.storage.ChunkReadHandle;
 import io.catena.storage.ReadResult;

@@ -1,12 +1,12 @@
 package io.catena.storage.engine;
 
+import io.catena.common.cluster.ChunkId;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.catena.storage.CheckReport;
-import io.catena.storage.ChunkId;
 import io.catena.storage.ChunkMeta;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

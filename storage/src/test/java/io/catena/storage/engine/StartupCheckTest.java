@@ -1,5 +1,6 @@
 package io.catena.storage.engine;
 
+import io.catena.common.cluster.ChunkId;
 import static io.catena.storage.engine.TestStores.bytes;
 import static io.catena.storage.engine.TestStores.put;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.storage.CheckReport;
-import io.catena.storage.ChunkId;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package io.catena.storage.engine;
 
+import io.catena.common.cluster.ChunkId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
-import io.catena.storage.ChunkId;
 import io.catena.storage.ChunkMeta;
 import io.catena.storage.ChunkStore;
 import io.catena.storage.ReadResult;

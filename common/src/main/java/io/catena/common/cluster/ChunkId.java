@@ -1,4 +1,4 @@
-package io.catena.storage;
+package io.catena.common.cluster;
 
 import java.nio.ByteBuffer;
 
@@ -25,6 +25,10 @@ public record ChunkId(long inode, long index) implements Comparable<ChunkId> {
 
   public byte[] toBytes() {
     return ByteBuffer.allocate(BYTES).putLong(inode).putLong(index).array();
+  }
+
+  public static ChunkId fromBytes(byte[] b) {
+    return fromBytes(b, 0);
   }
 
   public static ChunkId fromBytes(byte[] b, int offset) {
