@@ -1,0 +1,103 @@
+package io.catena.client;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.common.cluster.ChainTable;
+import io.catena.common.cluster.ChunkId;
+import io.catena.common.cluster.RoutingSource;
+import io.catena.meta.ChunkPlacement;
+import io.catena.meta.Layout;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Positional file I/O on top of chunk I/O: splits a range at chunk boundaries, finds each chunk's chain from the
+ * file's layout alone (meta is never on the data path) and runs the pieces in parallel. Holes (missing chunks, or
+ * bytes past a chunk's end but inside the file) read as zeros. Thread-safe: stateless apart from its collaborators.
+ */
+public final class FileLayoutIo {
+  private final ChunkIo chunks;
+  private final RoutingSource routing;
+
+  public FileLayoutIo(ChunkIo chunks, RoutingSource routing) {
+    this.chunks = chunks;
+    this.routing = routing;
+  }
+
+  /** Writes all remaining bytes of {@code data} at {@code offset} of file {@code inode}. */
+  public CompletableFuture<Void> write(long inode, Layout layout, long offset, ByteBuffer data) {
+    checkOffset(offset, data.remaining());
+    ChainTable table = table(layout);
+    List<CompletableFuture<Void>> parts = new ArrayList<>();
+    long pos = offset;
+    ByteBuffer rest = data.slice();
+    while (rest.hasRemaining()) {
+      long index = pos / layout.chunkSize();
+      int inChunk = (int) (pos % layout.chunkSize());
+      int n = Math.min(rest.remaining(), layout.chunkSize() - inChunk);
+      ByteBuffer piece = rest.slice(rest.position(), n);
+      rest.position(rest.position() + n);
+      long chain = ChunkPlacement.chainOf(layout, table, index);
+      parts.add(chunks.write(chain, new ChunkId(inode, index), layout.chunkSize(), inChunk, piece));
+      pos += n;
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Reads into {@code dst} from {@code offset} of a file of length {@code fileLength}; completes with the bytes read
+   * (short only at end of file, -1 when {@code offset} is at or past it).
+   */
+  public CompletableFuture<Integer> read(long inode, Layout layout, long fileLength, long offset, ByteBuffer dst) {
+    checkOffset(offset, 0);
+    if (offset >= fileLength) {
+      return CompletableFuture.completedFuture(dst.hasRemaining() ? -1 : 0);
+    }
+    int total = (int) Math.min(dst.remaining(), fileLength - offset);
+    ChainTable table = table(layout);
+    ByteBuffer out = dst.slice(dst.position(), total);
+    List<CompletableFuture<Integer>> parts = new ArrayList<>();
+    long pos = offset;
+    int done = 0;
+    while (done < total) {
+      long index = pos / layout.chunkSize();
+      int inChunk = (int) (pos % layout.chunkSize());
+      int n = Math.min(total - done, layout.chunkSize() - inChunk);
+      ByteBuffer piece = out.slice(done, n);
+      long chain = ChunkPlacement.chainOf(layout, table, index);
+      parts.add(chunks.read(chain, new ChunkId(inode, index), inChunk, piece.duplicate())
+          .thenApply(got -> {
+            zeroFrom(piece, got); // a hole inside the file
+            return n;
+          }));
+      pos += n;
+      done += n;
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      dst.position(dst.position() + total);
+      return total;
+    });
+  }
+
+  private ChainTable table(Layout layout) {
+    var info = routing.current();
+    return info.chainTable(layout.chainTableId(), layout.chainTableVersion())
+        .or(() -> routing.refresh(info.version()).chainTable(layout.chainTableId(), layout.chainTableVersion()))
+        .orElseThrow(() -> CatenaException.retryable(Errno.ESTALE, "chain table %d v%d is not in routing info v%d",
+            layout.chainTableId(), layout.chainTableVersion(), info.version()));
+  }
+
+  private static void zeroFrom(ByteBuffer piece, int from) {
+    for (int i = Math.max(0, from); i < piece.limit(); i++) {
+      piece.put(i, (byte) 0);
+    }
+  }
+
+  private static void checkOffset(long offset, int length) {
+    if (offset < 0 || offset + length < 0) {
+      throw CatenaException.of(Errno.EINVAL, "negative or overflowing file offset %d", offset);
+    }
+  }
+}
