@@ -13,10 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Chunks kept in memory per chain, with storage's semantics (a chunk is as long as its highest written byte; a
  * missing chunk reads as nothing): the stand-in for the storage chains in client unit tests. Thread-safe.
  */
-final class InMemoryChunks implements ChunkIo, ChunkStorage {
-  record Key(long chain, ChunkId chunk) {}
+public final class InMemoryChunks implements ChunkIo, ChunkStorage {
+  public record Key(long chain, ChunkId chunk) {}
 
-  final Map<Key, byte[]> chunks = new ConcurrentHashMap<>();
+  public final Map<Key, byte[]> chunks = new ConcurrentHashMap<>();
 
   @Override
   public CompletableFuture<Void> write(long chainId, ChunkId chunk, int chunkSize, int offset, ByteBuffer data) {

@@ -14,6 +14,10 @@ public final class ControlConfig {
   public static final Key<Long> NODE_ID = Key.longInteger("control.node_id").defaultValue("1").range("1", "99")
       .doc("This control process's node id (mgmtd ids are 1-99 by convention).");
 
+  public static final Key<Long> META_NODE_ID = Key.longInteger("control.meta_node_id").defaultValue("100")
+      .range("1", "9999").doc("The node id the metadata service in this process registers with mgmtd (100-999 by "
+          + "convention).");
+
   private static boolean isAddress(String s) {
     try {
       Address.parse(s);

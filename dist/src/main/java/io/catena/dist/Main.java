@@ -14,10 +14,15 @@ import picocli.CommandLine.Command;
     description = "Catena: a distributed file system for AI and data workloads.",
     subcommands = {
         UpCommand.class,
+        DownCommand.class,
         ControlCommand.class,
+        MgmtdCommand.class,
+        StorageCommand.class,
         StatusCommand.class,
         ConfigCommand.class,
         BenchCommand.class,
+        MountCommand.class,
+        UmountCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class
     })

@@ -14,13 +14,24 @@ final class Roles {
   private static final Map<String, List<Class<?>>> HOLDERS = new LinkedHashMap<>();
 
   static {
-    HOLDERS.put("control", List.of(ControlConfig.class, RpcConfig.class, KvConfig.class));
+    HOLDERS.put("control", List.of(ControlConfig.class, RpcConfig.class, KvConfig.class,
+        io.catena.mgmtd.MgmtdConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class,
+        io.catena.meta.MetaConfig.class, io.catena.storage.StorageConfig.class));
+    HOLDERS.put("mgmtd", List.of(io.catena.mgmtd.MgmtdRoleConfig.class, io.catena.mgmtd.MgmtdConfig.class,
+        RpcConfig.class, KvConfig.class));
+    HOLDERS.put("storage", List.of(io.catena.storage.StorageRoleConfig.class, io.catena.storage.StorageConfig.class,
+        RpcConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class));
+    HOLDERS.put("mount", List.of(io.catena.fuse.FuseConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class,
+        io.catena.meta.MetaConfig.class, io.catena.storage.StorageConfig.class, RpcConfig.class));
   }
 
   private Roles() {}
 
   static ConfigSchema schema(CommandLine cl, String role) {
     List<Class<?>> holders = HOLDERS.get(role);
+    if (holders == null && cl == null) {
+      throw new IllegalArgumentException("unknown role " + role);
+    }
     if (holders == null) {
       throw new CommandLine.ParameterException(cl,
           "unknown role '" + role + "' (known roles: " + String.join(", ", HOLDERS.keySet()) + ")");

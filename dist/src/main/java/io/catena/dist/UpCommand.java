@@ -1,18 +1,47 @@
 package io.catena.dist;
 
 import io.catena.common.config.Config;
+import io.catena.common.config.Key;
+import io.catena.common.net.Address;
+import io.catena.kv.KvConfig;
+import io.catena.mgmtd.MgmtdConfig;
+import io.catena.mgmtd.client.MgmtdClient;
+import io.catena.mgmtd.client.MgmtdClientConfig;
+import io.catena.mgmtd.client.RoutingCache;
+import io.catena.rpc.Rpc;
+import io.catena.rpc.RpcClient;
+import io.catena.storage.client.StorageClient;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code catena up}: the whole single-machine cluster in the foreground. Today that is the control process on the
- * embedded RocksDB engine; storage processes and the FUSE mount join it as their issues land.
+ * {@code catena up}: a whole single-machine cluster in the foreground: the control process (mgmtd + meta on the
+ * embedded RocksDB engine) in this JVM, N storage processes, a chain table with replication R, and the FUSE mount.
+ * Running it again on the same data directory brings every file back. Ctrl-C, SIGTERM or {@code catena down} stops it
+ * all, mount first.
  */
-@Command(name = "up", description = "Start a single-machine Catena cluster in the foreground (Ctrl-C stops it).")
+@Command(name = "up", description = "Start a single-machine Catena cluster (control process, storage processes, "
+    + "FUSE mount) in the foreground; Ctrl-C or `catena down` stops it.")
 final class UpCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(UpCommand.class);
+  private static final Pattern STORAGE_READY = Pattern.compile("storage \\d+ listening on (tcp://\\S+)");
+  private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on ");
+  static final String PID_FILE = "up.pid";
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -21,26 +50,165 @@ final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "./data",
       description = "where the cluster keeps its state (default: ${DEFAULT-VALUE})")
-  String data;
+  Path data;
 
-  @Option(names = "--listen", paramLabel = "ADDRESS", description = "control process address (default "
-      + "tcp://127.0.0.1:8000)")
+  @Option(names = "--mount", paramLabel = "DIR", description = "mount point (default: DATA/mnt)")
+  Path mount;
+
+  @Option(names = "--no-mount", description = "start the cluster without the FUSE mount")
+  boolean noMount;
+
+  @Option(names = "--storage-nodes", paramLabel = "N", defaultValue = "3", description = "default: ${DEFAULT-VALUE}")
+  int storageNodes;
+
+  @Option(names = "--replication", paramLabel = "R", defaultValue = "3", description = "default: ${DEFAULT-VALUE}")
+  int replication;
+
+  @Option(names = "--targets-per-node", paramLabel = "T", defaultValue = "4",
+      description = "storage targets per node; chains = N*T/R (default: ${DEFAULT-VALUE})")
+  int targetsPerNode;
+
+  @Option(names = "--listen", paramLabel = "ADDRESS", defaultValue = "tcp://127.0.0.1:8000",
+      description = "control process address (default: ${DEFAULT-VALUE})")
   String listen;
 
+  /** Faster failure detection than a multi-host cluster needs: everything here shares one machine. */
+  private static final Map<Key<?>, String> SINGLE_MACHINE = Map.of(
+      MgmtdConfig.HEARTBEAT_TIMEOUT, "10s",
+      MgmtdConfig.PRIMARY_GRACE_PERIOD, "3s",
+      MgmtdConfig.TICK_INTERVAL, "200ms",
+      MgmtdClientConfig.HEARTBEAT_INTERVAL, "1s");
+
   @Override
-  public Integer call() throws InterruptedException {
-    ControlCommand control = new ControlCommand();
-    control.data = data;
-    control.listen = listen;
-    Config config = configOptions.load(spec.commandLine(), "control", control.flagOverrides());
-    var out = spec.commandLine().getOut();
-    ControlCommand.runUntilStopped(config, p -> {
-      out.println("Catena is up (single machine).");
-      out.println("  control   " + p.address() + "   KV " + p.kvUrl());
-      out.println("Check it with: ./catena status --address " + p.address());
-      out.println("Stop it with Ctrl-C (or SIGTERM).");
+  public Integer call() throws Exception {
+    if (storageNodes < 1 || replication < 1 || replication > storageNodes || targetsPerNode < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "need 1 <= --replication <= --storage-nodes and "
+          + "--targets-per-node >= 1 (got R=" + replication + ", N=" + storageNodes + ", T=" + targetsPerNode + ")");
+    }
+    Path dir = data.toAbsolutePath().normalize();
+    Files.createDirectories(dir.resolve("logs"));
+    Path mnt = (mount != null ? mount : dir.resolve("mnt")).toAbsolutePath().normalize();
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (var e : SINGLE_MACHINE.entrySet()) {
+      if (!configOptions.sets.containsKey(e.getKey().name()) && System.getenv(e.getKey().envName()) == null) {
+        flags.put(e.getKey().name(), e.getValue());
+      }
+    }
+    Ports ports = new Ports(dir.resolve("ports.properties"));
+    flags.put(ControlConfig.LISTEN.name(), ports.reuse("control", listen));
+    flags.put(KvConfig.ENGINE_URL.name(), "rocksdb://" + dir.resolve("control/kv"));
+    Config config = configOptions.load(spec.commandLine(), "control", flags);
+    String clusterId = config.get(MgmtdConfig.CLUSTER_ID);
+    PrintWriter out = spec.commandLine().getOut();
+
+    ControlProcess started;
+    try {
+      started = ControlProcess.start(config);
+    } catch (io.catena.common.CatenaException e) {
+      if (e.errno() != io.catena.common.Errno.EADDRINUSE || config.get(ControlConfig.LISTEN).equals(listen)) {
+        throw e;
+      }
+      // The port kept from the last run is taken now: fall back to what was asked for.
+      LOG.warn("{}; starting on {} instead", e.getMessage(), listen);
+      config = configOptions.load(spec.commandLine(), "control", withListen(flags, listen));
+      started = ControlProcess.start(config);
+    }
+    ControlProcess control = started;
+    ports.save("control", control.address().port());
+    List<ChildProcess> children = new ArrayList<>();
+    Runnable shutdown = () -> stopAll(children, control);
+    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "catena-shutdown"));
+    try {
+      Address address = control.address();
+      // Children get the client-side settings (their schemas refuse mgmtd's own keys).
+      List<String> childSets = List.of("--set", MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "="
+          + io.catena.common.config.Durations.format(config.get(MgmtdClientConfig.HEARTBEAT_INTERVAL)));
+      List<Long> nodeIds = new ArrayList<>();
+      List<String> storageAddrs = new ArrayList<>();
+      for (int i = 0; i < storageNodes; i++) {
+        long nodeId = 10001 + i;
+        nodeIds.add(nodeId);
+        String name = "storage-" + (i + 1);
+        String ready = null;
+        // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address.
+        for (String bind : List.of(ports.reuse(name, "tcp://127.0.0.1:0"), "tcp://127.0.0.1:0")) {
+          List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(nodeId), "--listen",
+              bind, "--disk", dir.resolve(name).toString(), "--mgmtd", address.toString(), "--cluster-id",
+              clusterId));
+          args.addAll(childSets);
+          ChildProcess c = ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
+          children.add(c);
+          try {
+            ready = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60)).group(1);
+            break;
+          } catch (io.catena.common.CatenaException e) {
+            children.remove(c);
+            c.stop(Duration.ofSeconds(5));
+            if (bind.endsWith(":0")) {
+              throw e;
+            }
+            LOG.warn("{} could not use its previous address {}: {}; trying a new port", name, bind, e.getMessage());
+          }
+        }
+        storageAddrs.add(ready);
+        ports.save(name, Address.parse(ready).port());
+      }
+      try (RpcClient rpc = Rpc.client(config);
+          MgmtdClient mgmtd = new MgmtdClient(rpc, List.of(address), clusterId, config);
+          RoutingCache routing = new RoutingCache(mgmtd, config);
+          StorageClient storage = new StorageClient(routing, rpc, config)) {
+        ClusterBootstrap.ensure(mgmtd.service(), clusterId, routing, storage, nodeIds, replication, targetsPerNode,
+            Duration.ofSeconds(120));
+      }
+      if (!noMount) {
+        Files.createDirectories(mnt);
+        List<String> args = new ArrayList<>(List.of("mount", mnt.toString(), "--mgmtd", address.toString(),
+            "--cluster-id", clusterId));
+        args.addAll(childSets);
+        ChildProcess m = ChildProcess.start("mount", dir.resolve("logs/mount.log"), args);
+        children.add(m);
+        m.awaitLine(MOUNT_READY, Duration.ofSeconds(60));
+      }
+      Files.writeString(dir.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()));
+      out.println("Catena is up (single machine, cluster " + clusterId + ").");
+      out.println("  control   " + address + "   mgmtd + meta, KV " + control.kvUrl());
+      for (int i = 0; i < storageNodes; i++) {
+        out.println("  storage   " + storageAddrs.get(i) + "   node " + nodeIds.get(i) + ", data "
+            + dir.resolve("storage-" + (i + 1)));
+      }
+      out.println("  chains    " + Math.max(1, storageNodes * targetsPerNode / replication) + " chains of "
+          + replication + " replicas (chain table " + ClusterBootstrap.TABLE_ID + ")");
+      if (!noMount) {
+        out.println("  mount     " + mnt);
+      }
+      out.println("  logs      " + dir.resolve("logs"));
+      out.println("Stop it with Ctrl-C, SIGTERM or: ./catena down --data " + data);
       out.flush();
-    });
+    } catch (Exception | Error e) {
+      shutdown.run();
+      throw e;
+    }
+    control.awaitClosed();
     return 0;
+  }
+
+  private static Map<String, String> withListen(Map<String, String> flags, String listen) {
+    Map<String, String> m = new LinkedHashMap<>(flags);
+    m.put(ControlConfig.LISTEN.name(), listen);
+    return m;
+  }
+
+  private static void stopAll(List<ChildProcess> children, ControlProcess control) {
+    // Mount first (it unmounts on SIGTERM), then storage, then the control process they talk to.
+    for (int i = children.size() - 1; i >= 0; i--) {
+      try {
+        children.get(i).stop(Duration.ofSeconds(20));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        LOG.warn("stopping a child failed", e);
+      }
+    }
+    control.close();
   }
 }

@@ -7,10 +7,10 @@ import java.time.Duration;
 public final class MgmtdConfig {
   private MgmtdConfig() {}
 
-  public static final Key<String> CLUSTER_ID = Key.string("mgmtd.cluster_id").defaultValue("catena")
+  public static final Key<String> CLUSTER_ID = Key.string("cluster.id").defaultValue("catena")
       .check(s -> s.matches("[A-Za-z0-9_.-]{1,64}"), "1-64 characters of [A-Za-z0-9_.-]")
       .doc("The cluster's name. Written to the KV store by the first mgmtd; every request must carry it, so a node"
-          + " configured for another cluster is refused instead of corrupting this one.");
+          + " configured for another cluster is refused instead of corrupting this one. One key for every role.");
 
   public static final Key<Duration> LEASE_DURATION = Key.duration("mgmtd.lease_duration").defaultValue("30s")
       .min("1s").doc("How long a primary's lease lasts without renewal. Another mgmtd takes over only after it"

@@ -35,7 +35,33 @@ public sealed interface Attachment permits Attachment.Buffer, Attachment.FileReg
    * channel stays open; the caller closes it after the call's future completes.
    */
   static Attachment ofFile(FileChannel file, long position, long length) {
-    return new FileRegion(file, position, length);
+    return new FileRegion(file, position, length, null);
+  }
+
+  /**
+   * Like {@link #ofFile(FileChannel, long, long)}, and runs {@code onRelease} exactly once when the region has
+   * been sent or dropped (e.g. to unpin a chunk block or close a read handle; the reply's future completes before
+   * the bytes are on the wire).
+   */
+  static Attachment ofFile(FileChannel file, long position, long length, Runnable onRelease) {
+    return new FileRegion(file, position, length, onRelease == null ? null : new Once(onRelease));
+  }
+
+  /** Runs an action at most once. Thread-safe. */
+  final class Once implements Runnable {
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> action;
+
+    Once(Runnable action) {
+      this.action = new java.util.concurrent.atomic.AtomicReference<>(action);
+    }
+
+    @Override
+    public void run() {
+      Runnable a = action.getAndSet(null);
+      if (a != null) {
+        a.run();
+      }
+    }
   }
 
   /** A buffer attachment. */
@@ -54,7 +80,11 @@ public sealed interface Attachment permits Attachment.Buffer, Attachment.FileReg
   }
 
   /** A file-region attachment. */
-  record FileRegion(FileChannel file, long position, long length) implements Attachment {
+  record FileRegion(FileChannel file, long position, long length, Runnable onRelease) implements Attachment {
+    public FileRegion(FileChannel file, long position, long length) {
+      this(file, position, length, null);
+    }
+
     public FileRegion {
       Objects.requireNonNull(file, "file");
       if (position < 0 || length < 0) {
@@ -63,7 +93,11 @@ public sealed interface Attachment permits Attachment.Buffer, Attachment.FileReg
     }
 
     @Override
-    public void release() {}
+    public void release() {
+      if (onRelease != null) {
+        onRelease.run();
+      }
+    }
   }
 
   /** Releases a reference-counted object if it is still live; a helper for {@code finally} blocks. */

@@ -39,6 +39,8 @@ public final class KvMetaService implements MetaService {
   private final PathResolver paths;
   private final Idempotency idem;
   private final int readdirMax;
+  private final ParentLocks parentLocks = new ParentLocks();
+  private final DirBatcher batcher;
 
   public KvMetaService(TransactionRunner runner, Clock clock, Config config, ChainTableSource chainTables,
       ChunkStorage storage) {
@@ -49,6 +51,7 @@ public final class KvMetaService implements MetaService {
     this.paths = new PathResolver(config.get(MetaConfig.MAX_SYMLINK_FOLLOW), config.get(MetaConfig.MAX_PATH_DEPTH));
     this.idem = new Idempotency(config.get(MetaConfig.IDEMPOTENCY_TTL).toNanos());
     this.readdirMax = config.get(MetaConfig.READDIR_PAGE);
+    this.batcher = new DirBatcher(runner);
   }
 
   /**
@@ -83,6 +86,14 @@ public final class KvMetaService implements MetaService {
   /** A mutation that answers a retry of the same request with the first answer. */
   private <T> T mutate(RequestId req, long now, Class<T> type, Function<Tx, T> body) {
     return ctx.runner.run(txn -> idem.run(new Tx(txn), req, now, type, body));
+  }
+
+  /**
+   * {@link #mutate} of the entries of directory {@code dir}: group-committed with the other mutations of that
+   * directory waiting on this server ({@link DirBatcher}).
+   */
+  private <T> T mutateIn(long dir, RequestId req, long now, Class<T> type, Function<Tx, T> body) {
+    return batcher.run(dir, tx -> idem.run(tx, req, now, type, body));
   }
 
   @Override
@@ -120,7 +131,7 @@ public final class KvMetaService implements MetaService {
     long sid = OpenFlags.writable(flags) ? ctx.ids.next() : 0;
     long now = ctx.nowNanos();
     boolean[] truncated = new boolean[1];
-    OpenResult r = mutate(req, now, OpenResult.class, tx -> {
+    OpenResult r = mutateIn(parent, req, now, OpenResult.class, tx -> {
       FileOps.Opened o = files.create(tx, user, parent, name, mode, flags, clientId, id, sid, now);
       truncated[0] = o.truncated();
       return o.result();
@@ -182,21 +193,21 @@ public final class KvMetaService implements MetaService {
   public Inode mkdir(UserInfo user, long parent, String name, int mode, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutate(req, now, Inode.class, tx -> entries.mkdir(tx, user, parent, name, mode, id, now));
+    return mutateIn(parent, req, now, Inode.class, tx -> entries.mkdir(tx, user, parent, name, mode, id, now));
   }
 
   @Override
   public Inode mknod(UserInfo user, long parent, String name, int stMode, long rdev, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutate(req, now, Inode.class, tx -> entries.mknod(tx, user, parent, name, stMode, rdev, id, now));
+    return mutateIn(parent, req, now, Inode.class, tx -> entries.mknod(tx, user, parent, name, stMode, rdev, id, now));
   }
 
   @Override
   public Inode symlink(UserInfo user, long parent, String name, String target, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutate(req, now, Inode.class, tx -> entries.symlink(tx, user, parent, name, target, id, now));
+    return mutateIn(parent, req, now, Inode.class, tx -> entries.symlink(tx, user, parent, name, target, id, now));
   }
 
   @Override
@@ -207,13 +218,13 @@ public final class KvMetaService implements MetaService {
   @Override
   public Inode link(UserInfo user, long ino, long newParent, String newName, RequestId req) {
     long now = ctx.nowNanos();
-    return mutate(req, now, Inode.class, tx -> entries.link(tx, user, ino, newParent, newName, now));
+    return mutateIn(newParent, req, now, Inode.class, tx -> entries.link(tx, user, ino, newParent, newName, now));
   }
 
   @Override
   public void unlink(UserInfo user, long parent, String name, RequestId req) {
     long now = ctx.nowNanos();
-    mutate(req, now, Void.class, tx -> {
+    mutateIn(parent, req, now, Void.class, tx -> {
       entries.unlink(tx, user, parent, name, now);
       return null;
     });
@@ -222,7 +233,7 @@ public final class KvMetaService implements MetaService {
   @Override
   public void rmdir(UserInfo user, long parent, String name, RequestId req) {
     long now = ctx.nowNanos();
-    mutate(req, now, Void.class, tx -> {
+    mutateIn(parent, req, now, Void.class, tx -> {
       entries.rmdir(tx, user, parent, name, now);
       return null;
     });
@@ -232,10 +243,10 @@ public final class KvMetaService implements MetaService {
   public void rename(UserInfo user, long parent, String name, long newParent, String newName, int flags,
       RequestId req) {
     long now = ctx.nowNanos();
-    mutate(req, now, Void.class, tx -> {
+    parentLocks.with(parent, newParent, () -> mutate(req, now, Void.class, tx -> {
       RenameOp.rename(tx, user, parent, name, newParent, newName, flags, now);
       return null;
-    });
+    }));
   }
 
   @Override

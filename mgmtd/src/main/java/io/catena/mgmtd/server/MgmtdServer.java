@@ -138,7 +138,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
     }
     Optional<String> stored = read(store::clusterId);
     if (stored.isPresent() && !stored.get().equals(clusterId)) {
-      throw CatenaException.of(Errno.EINVAL, "this KV store belongs to cluster '%s', not '%s' (mgmtd.cluster_id)",
+      throw CatenaException.of(Errno.EINVAL, "this KV store belongs to cluster '%s', not '%s' (cluster.id)",
           stored.get(), clusterId);
     }
   }
@@ -293,7 +293,8 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       // Cheap snapshot look first: followers tick often and must not write while a live lease exists.
       Optional<Lease> seen = read(store::lease);
       lastSeenLease = seen.orElse(null);
-      if (seen.isPresent() && !seen.get().expiredAt(now) && !seen.get().heldBy(nodeId, epoch)) {
+      if (seen.isPresent() && !seen.get().expiredAt(now) && !seen.get().heldBy(nodeId, epoch)
+          && seen.get().holderId() != nodeId) {
         epoch = 0;
         return;
       }
@@ -304,7 +305,11 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
     Outcome out = runner.run(txn -> {
       Optional<Lease> cur = store.lease(txn);
       boolean mine = myEpoch != 0 && cur.isPresent() && cur.get().heldBy(nodeId, myEpoch);
-      if (cur.isPresent() && !mine && !cur.get().expiredAt(now)) {
+      // A lease still held under our own node id was left by this node's previous run (a restart): take it now
+      // instead of waiting out the dead process's lease. Two live processes never share a node id: registration
+      // refuses it, and the embedded engine admits one process per store.
+      boolean previousSelf = cur.isPresent() && cur.get().holderId() == nodeId;
+      if (cur.isPresent() && !mine && !previousSelf && !cur.get().expiredAt(now)) {
         return new Outcome(cur.get(), false);
       }
       Optional<String> cid = store.clusterId(txn);

@@ -49,7 +49,7 @@ final class TestCluster implements AutoCloseable {
 
   static Config config(String clusterId) {
     Map<String, String> u = new HashMap<>();
-    u.put("mgmtd.cluster_id", clusterId);
+    u.put("cluster.id", clusterId);
     u.put("mgmtd.lease_duration", "10s");
     u.put("mgmtd.lease_renew_interval", "2s");
     u.put("mgmtd.heartbeat_timeout", "10s");

@@ -55,7 +55,7 @@ class UsersAndSchedulerTest {
   @Test
   void backgroundScheduler_elects_andRenews() throws Exception {
     Config cfg = Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, KvConfig.class)).withUpdates(Map.of(
-        "mgmtd.cluster_id", CLUSTER, "mgmtd.lease_duration", "2s", "mgmtd.lease_renew_interval", "200ms",
+        "cluster.id", CLUSTER, "mgmtd.lease_duration", "2s", "mgmtd.lease_renew_interval", "200ms",
         "mgmtd.tick_interval", "20ms"), "test", false);
     try (MemKvEngine kv = new MemKvEngine();
         MgmtdServer a = new MgmtdServer(kv, Clock.systemUTC(), new SplittableRandom(1), cfg, 1, "tcp://a:1");

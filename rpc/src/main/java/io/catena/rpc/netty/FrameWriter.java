@@ -104,11 +104,16 @@ final class FrameWriter implements Runnable {
 
   /** A file region that leaves the caller's FileChannel open (Netty's default closes it on release). */
   private static final class BorrowedFileRegion extends DefaultFileRegion {
+    private final Attachment.FileRegion region;
+
     BorrowedFileRegion(Attachment.FileRegion fr) {
       super(fr.file(), fr.position(), fr.length());
+      this.region = fr;
     }
 
     @Override
-    protected void deallocate() {}
+    protected void deallocate() {
+      region.release();
+    }
   }
 }

@@ -1,0 +1,56 @@
+package io.catena.client;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.common.cluster.ChunkId;
+import io.catena.storage.client.StorageClient;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * File data on the storage chains: writes go to the chain's head (CRAQ), reads to a serving replica. Thread-safe,
+ * as the storage client is.
+ */
+public final class StorageChunkIo implements ChunkIo {
+  private final StorageClient storage;
+
+  public StorageChunkIo(StorageClient storage) {
+    this.storage = storage;
+  }
+
+  @Override
+  public CompletableFuture<Void> write(long chainId, ChunkId chunk, int chunkSize, int offset, ByteBuffer data) {
+    // Wrapping, not copying: the caller keeps `data` untouched until the future completes.
+    ByteBuf buf = Unpooled.wrappedBuffer(data.slice());
+    return storage.write(chainId, chunk, chunkSize, offset, buf)
+        .whenComplete((r, e) -> buf.release())
+        .thenApply(r -> null);
+  }
+
+  @Override
+  public CompletableFuture<Integer> read(long chainId, ChunkId chunk, int offset, ByteBuffer dst) {
+    int want = dst.remaining();
+    return storage.read(chainId, chunk, offset, want).thenApply(r -> {
+      ByteBuf data = r.data();
+      try {
+        int n = Math.min(want, data.readableBytes());
+        data.getBytes(data.readerIndex(), dst.slice(dst.position(), n));
+        dst.position(dst.position() + n);
+        return n;
+      } finally {
+        data.release();
+      }
+    }).exceptionally(e -> {
+      // Storage answers ENOENT (never retryable) only for a chunk with no committed version: a hole in a sparse
+      // file, or a chunk past a truncation. The contract is "0 bytes there"; the caller zero-fills.
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      if (cause instanceof CatenaException ce && ce.errno() == Errno.ENOENT && !ce.status().retryable()) {
+        return 0;
+      }
+      throw e instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(e);
+    });
+  }
+}

@@ -1,0 +1,107 @@
+package io.catena.client;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.common.cluster.ChainTable;
+import io.catena.common.cluster.ChunkId;
+import io.catena.common.cluster.RoutingInfo;
+import io.catena.common.cluster.RoutingSource;
+import io.catena.common.cluster.TargetInfo;
+import io.catena.meta.ChunkPlacement;
+import io.catena.meta.ChunkStorage;
+import io.catena.meta.Layout;
+import io.catena.storage.client.StorageClient;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * What meta asks of storage (exact file length, truncation, removal of a deleted file's chunks, capacity), done
+ * with one request per chain of the file's stripe, in parallel. Thread-safe.
+ */
+public final class StorageChunkStorage implements ChunkStorage {
+  private final StorageClient storage;
+  private final RoutingSource routing;
+
+  public StorageChunkStorage(StorageClient storage, RoutingSource routing) {
+    this.storage = storage;
+    this.routing = routing;
+  }
+
+  /** The distinct chains of the file's stripe, in stripe order. */
+  private List<Long> stripeChains(Layout layout) {
+    RoutingInfo info = routing.current();
+    ChainTable table = info.chainTable(layout.chainTableId(), layout.chainTableVersion())
+        .or(() -> routing.refresh(info.version()).chainTable(layout.chainTableId(), layout.chainTableVersion()))
+        .orElseThrow(() -> CatenaException.retryable(Errno.ESTALE, "chain table %d v%d is not in routing info",
+            layout.chainTableId(), layout.chainTableVersion()));
+    Set<Long> chains = new LinkedHashSet<>();
+    for (int pos : ChunkPlacement.stripe(layout, table.chainIds().size())) {
+      chains.add(table.chainIds().get(pos));
+    }
+    return List.copyOf(chains);
+  }
+
+  @Override
+  public long queryLength(long inode, Layout layout) {
+    List<CompletableFuture<Long>> ends = new ArrayList<>();
+    for (long chain : stripeChains(layout)) {
+      ends.add(storage.queryLastChunk(chain, ChunkId.firstOf(inode), ChunkId.endOf(inode))
+          .thenApply(last -> last.map(c -> c.chunk().index() * layout.chunkSize() + c.length()).orElse(0L)));
+    }
+    long length = 0;
+    for (CompletableFuture<Long> e : ends) {
+      length = Math.max(length, join(e));
+    }
+    return length;
+  }
+
+  @Override
+  public void removeChunks(long inode, Layout layout) {
+    List<CompletableFuture<Long>> all = new ArrayList<>();
+    for (long chain : stripeChains(layout)) {
+      all.add(storage.removeRange(chain, ChunkId.firstOf(inode), ChunkId.endOf(inode)));
+    }
+    all.forEach(StorageChunkStorage::join);
+  }
+
+  @Override
+  public void truncate(long inode, Layout layout, long length) {
+    long cs = layout.chunkSize();
+    long firstGone = (length + cs - 1) / cs; // chunks wholly at or past the new end
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    for (long chain : stripeChains(layout)) {
+      all.add(storage.removeRange(chain, new ChunkId(inode, firstGone), ChunkId.endOf(inode)));
+    }
+    all.forEach(StorageChunkStorage::join);
+    if (length % cs != 0) {
+      long index = length / cs;
+      RoutingInfo info = routing.current();
+      ChainTable table = info.chainTable(layout.chainTableId(), layout.chainTableVersion()).orElseThrow();
+      long chain = ChunkPlacement.chainOf(layout, table, index);
+      join(storage.truncate(chain, new ChunkId(inode, index), layout.chunkSize(), length % cs));
+    }
+  }
+
+  @Override
+  public long[] space() {
+    long capacity = 0;
+    long used = 0;
+    for (TargetInfo t : routing.current().targets()) {
+      capacity += t.capacityBytes();
+      used += t.usedBytes();
+    }
+    return new long[] {capacity, Math.max(0, capacity - used)};
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof CatenaException ce ? ce : new CatenaException(CatenaException.statusOf(e), e);
+    }
+  }
+}

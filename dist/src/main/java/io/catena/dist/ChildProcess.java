@@ -1,0 +1,126 @@
+package io.catena.dist;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Catena role started as a child process of this launcher (same JVM binary, same archive), its output copied to a
+ * log file and watched for the line that says it is ready. Thread-safe: the output is consumed by its own thread.
+ */
+final class ChildProcess implements AutoCloseable {
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final List<String> lines = new ArrayList<>();
+
+  private ChildProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts {@code catena ARGS...} with output appended to {@code log}. */
+  static ChildProcess start(String name, Path log, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.addAll(args);
+    try {
+      Files.createDirectories(log.getParent());
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      ChildProcess c = new ChildProcess(name, p, log);
+      Thread.ofPlatform().daemon().name(name + "-output").start(c::copyOutput);
+      return c;
+    } catch (IOException e) {
+      throw new CatenaException(io.catena.common.Status.of(Errno.EIO, "cannot start %s: %s", name, e), e);
+    }
+  }
+
+  private void copyOutput() {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        OutputStream out = Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+      for (String line; (line = r.readLine()) != null; ) {
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        synchronized (lines) {
+          lines.add(line);
+          lines.notifyAll();
+        }
+      }
+    } catch (IOException ignored) {
+      // the child is gone; waiters see it exit
+    }
+    synchronized (lines) {
+      lines.notifyAll();
+    }
+  }
+
+  /** Waits for an output line matching {@code pattern}; returns the match. Fails if the child exits first. */
+  Matcher awaitLine(Pattern pattern, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    int seen = 0;
+    synchronized (lines) {
+      while (true) {
+        for (; seen < lines.size(); seen++) {
+          Matcher m = pattern.matcher(lines.get(seen));
+          if (m.find()) {
+            return m;
+          }
+        }
+        if (!process.isAlive() && seen == lines.size()) {
+          throw CatenaException.of(Errno.EIO, "%s exited with code %d before it was ready; see %s", name,
+              process.exitValue(), log);
+        }
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          throw CatenaException.of(Errno.ETIMEDOUT, "%s was not ready within %s; see %s", name, timeout, log);
+        }
+        lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within {@code grace}. */
+  void stop(Duration grace) throws InterruptedException {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.toHandle().destroy();
+    if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.toHandle().destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop(Duration.ofSeconds(20));
+  }
+}

@@ -1,0 +1,110 @@
+package io.catena.dist;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.common.cluster.ChainInfo;
+import io.catena.common.cluster.NodeInfo;
+import io.catena.common.cluster.NodeType;
+import io.catena.common.cluster.PublicTargetState;
+import io.catena.common.cluster.RoutingInfo;
+import io.catena.common.net.Address;
+import io.catena.mgmtd.ChainSpec;
+import io.catena.mgmtd.MgmtdService;
+import io.catena.mgmtd.TargetSpec;
+import io.catena.mgmtd.client.RoutingCache;
+import io.catena.storage.client.StorageClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The first start of a single-machine cluster: targets on every storage node, chains of the requested replication
+ * with their heads rotated over the nodes (so writes spread), and chain table 1 listing them. Later starts find the
+ * table and only wait for the chains to serve. Stateless.
+ */
+final class ClusterBootstrap {
+  static final int TABLE_ID = 1;
+
+  private ClusterBootstrap() {}
+
+  /** Target ids name their chain and position: chain 3's second replica is target 302. */
+  static long targetId(long chainId, int position) {
+    return chainId * 100 + position + 1;
+  }
+
+  static void ensure(MgmtdService mgmtd, String clusterId, RoutingCache routing, StorageClient storage,
+      List<Long> nodeIds, int replication, int targetsPerNode, Duration timeout) throws InterruptedException {
+    int n = nodeIds.size();
+    if (replication < 1 || replication > n) {
+      throw CatenaException.of(Errno.EINVAL, "replication %d needs between 1 and %d storage nodes", replication, n);
+    }
+    RoutingInfo r = await(routing, "all " + n + " storage nodes to register", timeout,
+        info -> info.nodesOfType(NodeType.STORAGE).stream().map(NodeInfo::nodeId).collect(Collectors.toSet())
+            .containsAll(nodeIds));
+    if (r.latestChainTable(TABLE_ID).isEmpty()) {
+      Map<Long, Address> addresses = r.nodesOfType(NodeType.STORAGE).stream()
+          .collect(Collectors.toMap(NodeInfo::nodeId, x -> Address.parse(x.address())));
+      int chains = Math.max(1, n * targetsPerNode / replication);
+      List<TargetSpec> targets = new ArrayList<>();
+      List<ChainSpec> chainSpecs = new ArrayList<>();
+      List<Long> chainIds = new ArrayList<>();
+      for (int c = 0; c < chains; c++) {
+        long chainId = c + 1;
+        List<Long> members = new ArrayList<>();
+        for (int k = 0; k < replication; k++) {
+          long node = nodeIds.get((c + k) % n);
+          long target = targetId(chainId, k);
+          targets.add(new TargetSpec(target, node, 0));
+          members.add(target);
+        }
+        chainSpecs.add(new ChainSpec(chainId, members));
+        chainIds.add(chainId);
+      }
+      mgmtd.createTargets(clusterId, targets);
+      for (TargetSpec t : targets) {
+        long chainId = t.targetId() / 100;
+        try {
+          storage.createTarget(addresses.get(t.nodeId()), t.targetId(), chainId, t.diskIndex())
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          throw new CatenaException(CatenaException.statusOf(e), e);
+        }
+      }
+      mgmtd.uploadChains(clusterId, chainSpecs);
+      mgmtd.uploadChainTable(clusterId, TABLE_ID, chainIds);
+    }
+    await(routing, "every chain to serve with all its replicas", timeout, ClusterBootstrap::allServing);
+  }
+
+  static boolean allServing(RoutingInfo info) {
+    if (info.latestChainTable(TABLE_ID).isEmpty()) {
+      return false;
+    }
+    for (long chainId : info.latestChainTable(TABLE_ID).get().chainIds()) {
+      ChainInfo c = info.chain(chainId).orElse(null);
+      if (c == null || c.targetsIn(PublicTargetState.SERVING).size() != c.targets().size()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static RoutingInfo await(RoutingCache routing, String what, Duration timeout, Predicate<RoutingInfo> done)
+      throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      RoutingInfo r = routing.refresh(routing.current().version());
+      if (done.test(r)) {
+        return r;
+      }
+      if (System.nanoTime() > end) {
+        throw CatenaException.of(Errno.ETIMEDOUT, "timed out after %s waiting for %s", timeout, what);
+      }
+      Thread.sleep(200); // polling mgmtd's routing with a deadline; routing changes within a heartbeat
+    }
+  }
+}

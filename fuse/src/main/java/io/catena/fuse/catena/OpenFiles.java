@@ -1,0 +1,91 @@
+package io.catena.fuse.catena;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.meta.Inode;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The mount's open file handles and, per inode, the length this mount knows (the larger of meta's length at open and
+ * what any local handle wrote), so reads through one handle see writes through another. Thread-safe.
+ */
+final class OpenFiles {
+  /** One inode open on this mount: its layout and the length the mount has seen. */
+  static final class OpenInode {
+    final Inode inode;
+    final AtomicLong length;
+    int handles;
+
+    OpenInode(Inode inode) {
+      this.inode = inode;
+      this.length = new AtomicLong(inode.length());
+    }
+  }
+
+  /** One open(2) / create(2): meta's write session (0 for read-only) and whether it wrote since the last sync. */
+  static final class Handle {
+    final OpenInode file;
+    final long sessionId;
+    final int flags;
+    volatile boolean dirty;
+    volatile boolean wrote;
+
+    Handle(OpenInode file, long sessionId, int flags) {
+      this.file = file;
+      this.sessionId = sessionId;
+      this.flags = flags;
+    }
+  }
+
+  private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
+  private final Map<Long, OpenInode> inodes = new ConcurrentHashMap<>();
+  private final AtomicLong nextFh = new AtomicLong(1);
+
+  long open(Inode inode, long sessionId, int flags) {
+    OpenInode f = inodes.compute(inode.id(), (id, cur) -> {
+      OpenInode o = cur == null ? new OpenInode(inode) : cur;
+      o.length.accumulateAndGet(inode.length(), Math::max);
+      o.handles++;
+      return o;
+    });
+    long fh = nextFh.getAndIncrement();
+    handles.put(fh, new Handle(f, sessionId, flags));
+    return fh;
+  }
+
+  Handle get(long fh) {
+    Handle h = handles.get(fh);
+    if (h == null) {
+      throw CatenaException.of(Errno.EBADF, "no open file handle %d", fh);
+    }
+    return h;
+  }
+
+  /** The length the mount knows for an open inode, or -1 if it is not open here. */
+  long knownLength(long ino) {
+    OpenInode f = inodes.get(ino);
+    return f == null ? -1 : f.length.get();
+  }
+
+  /** Sets the known length of an open inode exactly (after a truncate). */
+  void setLength(long ino, long length) {
+    OpenInode f = inodes.get(ino);
+    if (f != null) {
+      f.length.set(length);
+    }
+  }
+
+  Handle release(long fh) {
+    Handle h = handles.remove(fh);
+    if (h != null) {
+      inodes.computeIfPresent(h.file.inode.id(), (id, o) -> --o.handles == 0 ? null : o);
+    }
+    return h;
+  }
+
+  int size() {
+    return handles.size();
+  }
+}

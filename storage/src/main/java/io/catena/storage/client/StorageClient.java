@@ -1,0 +1,372 @@
+package io.catena.storage.client;
+
+import com.google.protobuf.Message;
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.common.Status;
+import io.catena.common.cluster.ChainInfo;
+import io.catena.common.cluster.ChunkId;
+import io.catena.common.cluster.PublicTargetState;
+import io.catena.common.cluster.RoutingInfo;
+import io.catena.common.cluster.RoutingSource;
+import io.catena.common.config.Config;
+import io.catena.common.net.Address;
+import io.catena.rpc.Attachment;
+import io.catena.rpc.CallOptions;
+import io.catena.rpc.MethodDescriptor;
+import io.catena.rpc.RpcClient;
+import io.catena.rpc.RpcResponse;
+import io.catena.storage.StorageConfig;
+import io.catena.storage.StorageRpc;
+import io.catena.storage.proto.CreateTargetReq;
+import io.catena.storage.proto.QueryLastChunkReq;
+import io.catena.storage.proto.QueryLastChunkResp;
+import io.catena.storage.proto.ReadItem;
+import io.catena.storage.proto.ReadReq;
+import io.catena.storage.proto.ReadResp;
+import io.catena.storage.proto.RemoveRangeReq;
+import io.catena.storage.proto.RequestTag;
+import io.catena.storage.proto.TruncateReq;
+import io.catena.storage.proto.WriteReq;
+import io.catena.storage.proto.WriteResp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.zip.CRC32C;
+
+/**
+ * Chunk I/O against storage chains: writes go to the chain's head, reads to a random serving replica; retryable
+ * failures (stale routing, a failed replica, a chain change) are retried with fresh routing until
+ * {@code storage.client_timeout}. Mutations carry a (client, channel, sequence) tag so a retry of a write that did
+ * happen returns the first result instead of applying it twice. The caller computes each chunk's chain from the
+ * file layout. Thread-safe; every method returns a future (completed on an internal virtual thread).
+ */
+public final class StorageClient implements AutoCloseable {
+
+  /** An acknowledged mutation: the version committed and the whole chunk's length and CRC32C after it. */
+  public record WriteResult(long version, int chunkLength, int chunkCrc32c) {}
+
+  /**
+   * Bytes read from a chunk's committed version. The caller owns {@code data} and must release it.
+   *
+   * @param chunkCrc32c CRC32C of the whole committed chunk (not just {@code data})
+   */
+  public record ReadData(ByteBuf data, long version, int chunkLength, int chunkCrc32c) {}
+
+  /** One item of a batched read. */
+  public record ReadRange(long chainId, ChunkId chunk, long offset, int length) {}
+
+  /** The last chunk with data in a range: its id, length and version. */
+  public record LastChunk(ChunkId chunk, int length, long version) {}
+
+  private record Channel(long id, AtomicLong seq) {}
+
+  private final RoutingSource routing;
+  private final RpcClient rpc;
+  private final Duration timeout;
+  private final Duration retryWait;
+  private final long clientId;
+  private final ConcurrentLinkedQueue<Channel> channels = new ConcurrentLinkedQueue<>();
+  private final AtomicLong nextChannel = new AtomicLong(1);
+  private final ExecutorService executor =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("storage-client-", 0).factory());
+
+  public StorageClient(RoutingSource routing, RpcClient rpc, Config config) {
+    this.routing = routing;
+    this.rpc = rpc;
+    this.timeout = config.get(StorageConfig.CLIENT_TIMEOUT);
+    this.retryWait = config.get(StorageConfig.RETRY_WAIT);
+    long id;
+    do {
+      id = ThreadLocalRandom.current().nextLong();
+    } while (id == 0);
+    this.clientId = id;
+  }
+
+  public long clientId() {
+    return clientId;
+  }
+
+  /**
+   * Writes {@code data}'s readable bytes at {@code offset} of the chunk. The caller keeps ownership of
+   * {@code data} and must not modify or release it before the future completes.
+   */
+  public CompletableFuture<WriteResult> write(long chainId, ChunkId chunk, int chunkSize, long offset,
+      ByteBuf data) {
+    CRC32C c = new CRC32C();
+    for (java.nio.ByteBuffer b : data.nioBuffers()) {
+      c.update(b);
+    }
+    int crc = (int) c.getValue();
+    return mutate(chainId, tag -> (ch, head) -> {
+      WriteReq req = WriteReq.newBuilder().setTargetId(head).setChainId(chainId).setChainVersion(ch.version())
+          .setChunk(StorageRpc.toProto(chunk)).setChunkSize(chunkSize).setOffset(offset).setCrc32C(crc)
+          .setTag(tag).build();
+      return call(head, StorageRpc.WRITE, req, Attachment.of(data.retainedSlice()));
+    });
+  }
+
+  /** Sets the chunk's length (cutting or zero-extending it). */
+  public CompletableFuture<WriteResult> truncate(long chainId, ChunkId chunk, int chunkSize, long length) {
+    return mutate(chainId, tag -> (ch, head) -> call(head, StorageRpc.TRUNCATE, TruncateReq.newBuilder()
+        .setTargetId(head).setChainId(chainId).setChainVersion(ch.version()).setChunk(StorageRpc.toProto(chunk))
+        .setChunkSize(chunkSize).setLength(length).setTag(tag).build(), null));
+  }
+
+  /** Removes every chunk of the chain in [begin, end); returns how many the head removed. */
+  public CompletableFuture<Long> removeRange(long chainId, ChunkId begin, ChunkId end) {
+    return async(() -> retrying(chainId, true, (ch, head) -> {
+      try (RpcResponse<?> r = call(head, StorageRpc.REMOVE_RANGE, RemoveRangeReq.newBuilder().setTargetId(head)
+          .setChainId(chainId).setChainVersion(ch.version()).setBegin(StorageRpc.toProto(begin))
+          .setEnd(StorageRpc.toProto(end)).build(), null)) {
+        return ((io.catena.storage.proto.RemoveRangeResp) r.message()).getRemoved();
+      }
+    }));
+  }
+
+  /** The last chunk with a committed version in [begin, end), asked of a serving replica. */
+  public CompletableFuture<Optional<LastChunk>> queryLastChunk(long chainId, ChunkId begin, ChunkId end) {
+    return async(() -> retrying(chainId, false, (ch, target) -> {
+      try (RpcResponse<QueryLastChunkResp> r = call(target, StorageRpc.QUERY_LAST_CHUNK,
+          QueryLastChunkReq.newBuilder().setTargetId(target).setChainId(chainId).setChainVersion(ch.version())
+              .setBegin(StorageRpc.toProto(begin)).setEnd(StorageRpc.toProto(end)).build(), null)) {
+        QueryLastChunkResp m = r.message();
+        return m.getFound()
+            ? Optional.of(new LastChunk(StorageRpc.fromProto(m.getChunk()), m.getLength(), m.getVersion()))
+            : Optional.<LastChunk>empty();
+      }
+    }));
+  }
+
+  /** Reads up to {@code length} bytes at {@code offset} of the chunk's committed version from a serving replica. */
+  public CompletableFuture<ReadData> read(long chainId, ChunkId chunk, long offset, int length) {
+    return async(() -> readOne(new ReadRange(chainId, chunk, offset, length)));
+  }
+
+  /**
+   * Reads many ranges: one request per storage node holding a chosen replica, results in input order. An item
+   * whose replica failed with a retryable error is read again on its own; any other failure fails the batch.
+   */
+  public CompletableFuture<List<ReadData>> batchRead(List<ReadRange> ranges) {
+    return async(() -> {
+      RoutingInfo r = routing.current();
+      Map<Address, List<Integer>> byNode = new LinkedHashMap<>();
+      Map<Integer, Long> chosen = new java.util.HashMap<>();
+      for (int i = 0; i < ranges.size(); i++) {
+        Optional<Long> t = pickReplica(r, ranges.get(i).chainId());
+        if (t.isEmpty()) {
+          continue;
+        }
+        Optional<Address> a = r.nodeOfTarget(t.get()).map(n -> Address.parse(n.address()));
+        if (a.isPresent()) {
+          chosen.put(i, t.get());
+          byNode.computeIfAbsent(a.get(), k -> new ArrayList<>()).add(i);
+        }
+      }
+      ReadData[] out = new ReadData[ranges.size()];
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
+      for (Map.Entry<Address, List<Integer>> e : byNode.entrySet()) {
+        ReadReq.Builder b = ReadReq.newBuilder();
+        for (int i : e.getValue()) {
+          ReadRange rr = ranges.get(i);
+          long ver = r.chain(rr.chainId()).map(ChainInfo::version).orElse(0L);
+          b.addItems(ReadItem.newBuilder().setTargetId(chosen.get(i)).setChainId(rr.chainId()).setChainVersion(ver)
+              .setChunk(StorageRpc.toProto(rr.chunk())).setOffset(rr.offset()).setLength(rr.length()));
+        }
+        sends.add(rpc.call(e.getKey(), StorageRpc.READ, b.build(), null, CallOptions.timeout(timeout))
+            .handle((resp, err) -> {
+              if (err != null) {
+                return null; // every item of this node is retried alone below
+              }
+              try (resp) {
+                ByteBuf att = resp.attachment().orElse(Unpooled.EMPTY_BUFFER);
+                int pos = att.readerIndex();
+                List<io.catena.storage.proto.ReadResult> results = resp.message().getResultsList();
+                for (int k = 0; k < results.size() && k < e.getValue().size(); k++) {
+                  io.catena.storage.proto.ReadResult x = results.get(k);
+                  if (x.getErrno() == 0) {
+                    out[e.getValue().get(k)] = new ReadData(att.retainedSlice(pos, x.getLength()), x.getVersion(),
+                        x.getChunkLength(), x.getChunkCrc32C());
+                    pos += x.getLength();
+                  }
+                }
+              }
+              return null;
+            }));
+      }
+      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+      List<ReadData> result = new ArrayList<>(ranges.size());
+      try {
+        for (int i = 0; i < ranges.size(); i++) {
+          result.add(out[i] != null ? out[i] : readOne(ranges.get(i)));
+          out[i] = null;
+        }
+      } catch (RuntimeException ex) {
+        result.forEach(d -> d.data().release());
+        for (ReadData d : out) {
+          if (d != null) {
+            d.data().release();
+          }
+        }
+        throw ex;
+      }
+      return result;
+    });
+  }
+
+  private ReadData readOne(ReadRange rr) {
+    return retrying(rr.chainId(), false, (ch, target) -> {
+      ReadReq req = ReadReq.newBuilder().addItems(ReadItem.newBuilder().setTargetId(target).setChainId(rr.chainId())
+          .setChainVersion(ch.version()).setChunk(StorageRpc.toProto(rr.chunk())).setOffset(rr.offset())
+          .setLength(rr.length())).build();
+      try (RpcResponse<ReadResp> resp = call(target, StorageRpc.READ, req, null)) {
+        io.catena.storage.proto.ReadResult x = resp.message().getResults(0);
+        if (x.getErrno() != 0) {
+          String msg = x.getMessage();
+          boolean retry = msg.endsWith(" (retryable)");
+          Errno code = Errno.fromCode(x.getErrno());
+          throw new CatenaException(retry ? Status.retryable(code, "%s", msg) : Status.of(code, "%s", msg));
+        }
+        ByteBuf data = resp.takeAttachment();
+        return new ReadData(data == null ? Unpooled.EMPTY_BUFFER : data, x.getVersion(), x.getChunkLength(),
+            x.getChunkCrc32C());
+      }
+    });
+  }
+
+  /** Creates a target on the storage node at {@code node} (an admin and test helper). */
+  public CompletableFuture<Void> createTarget(Address node, long targetId, long chainId, int diskIndex) {
+    return rpc.call(node, StorageRpc.CREATE_TARGET, CreateTargetReq.newBuilder().setTargetId(targetId)
+        .setChainId(chainId).setDiskIndex(diskIndex).build(), null, CallOptions.timeout(timeout))
+        .thenAccept(RpcResponse::close);
+  }
+
+  // ------------------------------------------------------------------------------------------------- retries
+
+  private interface Attempt<T> {
+    T run(ChainInfo chain, long target);
+  }
+
+  private CompletableFuture<WriteResult> mutate(long chainId, Function<RequestTag, Attempt<RpcResponse<?>>> op) {
+    return async(() -> {
+      Channel chan = channels.poll();
+      if (chan == null) {
+        chan = new Channel(nextChannel.getAndIncrement(), new AtomicLong());
+      }
+      try {
+        RequestTag tag = RequestTag.newBuilder().setClientId(clientId).setChannel(chan.id())
+            .setSeq(chan.seq().incrementAndGet()).build();
+        Attempt<RpcResponse<?>> a = op.apply(tag);
+        return retrying(chainId, true, (ch, head) -> {
+          try (RpcResponse<?> r = a.run(ch, head)) {
+            WriteResp w = (WriteResp) r.message();
+            return new WriteResult(w.getVersion(), w.getChunkLength(), w.getChunkCrc32C());
+          }
+        });
+      } finally {
+        channels.add(chan);
+      }
+    });
+  }
+
+  private <T> T retrying(long chainId, boolean toHead, Attempt<T> attempt) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    RoutingInfo r = routing.current();
+    CatenaException last = null;
+    while (true) {
+      Optional<ChainInfo> ch = r.chain(chainId);
+      Optional<Long> target = ch.isEmpty() ? Optional.empty()
+          : toHead ? ch.get().head() : pickReplica(r, chainId);
+      if (target.isPresent()) {
+        try {
+          return attempt.run(ch.get(), target.get());
+        } catch (CatenaException e) {
+          if (!e.isRetryable()) {
+            throw e;
+          }
+          last = e;
+        }
+      } else {
+        last = CatenaException.retryable(Errno.EAGAIN, "chain %d has no %s in routing v%d", chainId,
+            toHead ? "head" : "serving replica", r.version());
+      }
+      if (System.nanoTime() > deadline) {
+        throw last;
+      }
+      r = awaitNewer(r.version());
+    }
+  }
+
+  private RoutingInfo awaitNewer(long seen) {
+    RoutingInfo r = routing.refresh(seen);
+    if (r.version() > seen) {
+      return r;
+    }
+    CompletableFuture<RoutingInfo> next = new CompletableFuture<>();
+    try (AutoCloseable sub = routing.subscribe(next::complete)) {
+      r = routing.current();
+      if (r.version() > seen) {
+        return r;
+      }
+      return next.get(retryWait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      return routing.current();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CatenaException.retryable(Errno.EINTR, "interrupted");
+    } catch (Exception e) {
+      return routing.current();
+    }
+  }
+
+  private static Optional<Long> pickReplica(RoutingInfo r, long chainId) {
+    List<Long> serving = r.chain(chainId).map(c -> c.targetsIn(PublicTargetState.SERVING)).orElse(List.of());
+    return serving.isEmpty() ? Optional.empty()
+        : Optional.of(serving.get(ThreadLocalRandom.current().nextInt(serving.size())));
+  }
+
+  private <Q extends Message, A extends Message> RpcResponse<A> call(long target, MethodDescriptor<Q, A> m, Q req,
+      Attachment att) {
+    RoutingInfo r = routing.current();
+    Optional<Address> addr = r.nodeOfTarget(target).map(n -> Address.parse(n.address()));
+    if (addr.isEmpty()) {
+      if (att != null) {
+        att.release();
+      }
+      throw CatenaException.retryable(Errno.EHOSTUNREACH, "no node known for target %d", target);
+    }
+    try {
+      return rpc.call(addr.get(), m, req, att, CallOptions.timeout(timeout)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CatenaException.retryable(Errno.EINTR, "interrupted");
+    } catch (ExecutionException e) {
+      throw new CatenaException(CatenaException.statusOf(e.getCause()), e.getCause());
+    }
+  }
+
+  private <T> CompletableFuture<T> async(Supplier<T> work) {
+    return CompletableFuture.supplyAsync(work, executor);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

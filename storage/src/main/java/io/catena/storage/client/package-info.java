@@ -1,0 +1,2 @@
+/** The storage client: chunk I/O against chains with routing-aware retries. */
+package io.catena.storage.client;

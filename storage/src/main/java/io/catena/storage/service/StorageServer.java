@@ -1,0 +1,76 @@
+package io.catena.storage.service;
+
+import io.catena.common.cluster.RoutingSource;
+import io.catena.common.config.Config;
+import io.catena.common.net.Address;
+import io.catena.rpc.Rpc;
+import io.catena.rpc.RpcClient;
+import io.catena.rpc.RpcServer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One storage node: its targets on its disks, the storage service on an RPC server, and a peer RPC client for
+ * forwarding and resync. Routing comes from the given source (the mgmtd routing cache in production). Thread-safe.
+ */
+public final class StorageServer implements AutoCloseable {
+  private final TargetManager targets;
+  private final RpcClient peers;
+  private final StorageService service;
+  private final RpcServer server;
+  private final ScheduledExecutorService ticker;
+
+  public StorageServer(Config config, Address bind, List<Path> disks, RoutingSource routing, Clock clock) {
+    this.targets = new TargetManager(disks, config, clock);
+    RpcClient client = null;
+    StorageService svc = null;
+    try {
+      client = Rpc.client(config);
+      svc = new StorageService(targets, routing, client, config);
+      this.server = Rpc.server(config, bind, List.of(svc.definition()));
+    } catch (RuntimeException e) {
+      if (svc != null) {
+        svc.close();
+      }
+      if (client != null) {
+        client.close();
+      }
+      targets.close();
+      throw e;
+    }
+    this.peers = client;
+    this.service = svc;
+    this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "storage-tick");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(100, service.retryWait().toMillis() * 5);
+    ticker.scheduleWithFixedDelay(service::tick, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  public Address address() {
+    return server.boundAddress();
+  }
+
+  public StorageService service() {
+    return service;
+  }
+
+  public TargetManager targets() {
+    return targets;
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    server.close();
+    service.close();
+    peers.close();
+    targets.close();
+  }
+}
