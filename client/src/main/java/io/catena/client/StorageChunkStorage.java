@@ -77,12 +77,15 @@ public final class StorageChunkStorage implements ChunkStorage {
       all.add(storage.removeRange(chain, new ChunkId(inode, firstGone), ChunkId.endOf(inode)));
     }
     all.forEach(StorageChunkStorage::join);
-    if (length % cs != 0) {
-      long index = length / cs;
+    if (length > 0) {
+      // Set the chunk holding the last byte to its exact length, even when the new end is on a chunk boundary:
+      // cutting the tail of a longer chunk, or zero-extending (creating) it when the file grows, so that the
+      // length measured from the last chunks at the next close is the truncated length, not the old data's end.
+      long index = (length - 1) / cs;
       RoutingInfo info = routing.current();
       ChainTable table = info.chainTable(layout.chainTableId(), layout.chainTableVersion()).orElseThrow();
       long chain = ChunkPlacement.chainOf(layout, table, index);
-      join(storage.truncate(chain, new ChunkId(inode, index), layout.chunkSize(), length % cs));
+      join(storage.truncate(chain, new ChunkId(inode, index), layout.chunkSize(), length - index * cs));
     }
   }
 

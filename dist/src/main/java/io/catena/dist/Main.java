@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         StatusCommand.class,
         ConfigCommand.class,
         BenchCommand.class,
+        AdminCommand.class,
         MountCommand.class,
         UmountCommand.class,
         VersionCommand.class,

@@ -21,7 +21,7 @@ final class Roles {
         RpcConfig.class, KvConfig.class));
     HOLDERS.put("storage", List.of(io.catena.storage.StorageRoleConfig.class, io.catena.storage.StorageConfig.class,
         RpcConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class));
-    HOLDERS.put("mount", List.of(io.catena.fuse.FuseConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class,
+    HOLDERS.put("mount", List.of(io.catena.fuse.FuseConfig.class, io.catena.client.ClientConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class,
         io.catena.meta.MetaConfig.class, io.catena.storage.StorageConfig.class, RpcConfig.class));
   }
 

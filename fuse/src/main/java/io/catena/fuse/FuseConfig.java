@@ -17,8 +17,9 @@ public final class FuseConfig {
   public static final Key<DataSize> MAX_WRITE = Key.dataSize("fuse.max_write").defaultValue("1MiB")
       .range("4KiB", "1MiB").doc("The largest write (and the read buffer's payload) one request carries; the "
           + "kernel caps it at max_pages (256) pages.");
-  public static final Key<DataSize> MAX_READAHEAD = Key.dataSize("fuse.max_readahead").defaultValue("1MiB")
-      .range("0B", "1MiB").doc("The most the kernel reads ahead of a sequential reader (it may offer less).");
+  public static final Key<DataSize> MAX_READAHEAD = Key.dataSize("fuse.max_readahead").defaultValue("4MiB")
+      .range("0B", "64MiB").doc("How far the kernel reads ahead of a sequential reader (the mount's bdi "
+          + "read_ahead_kb). 4MiB keeps four 1MiB reads in flight: 365 -> 528 MB/s measured on 3 replicas.");
   public static final Key<Integer> MAX_THREADS = Key.integer("fuse.max_threads").defaultValue("8")
       .range("1", "256").doc("The most reader threads: the daemon starts with one and adds one whenever all are "
           + "busy (two threads ping-ponging one stream halved write speed on 2 cores, so growth is on demand).");
@@ -38,8 +39,9 @@ public final class FuseConfig {
   public static final Key<Boolean> ALLOW_OTHER = Key.bool("fuse.allow_other").defaultValue("true")
       .doc("Let users other than the mounting user use the mount (a root mount serves everyone).");
   public static final Key<Boolean> DEFAULT_PERMISSIONS = Key.bool("fuse.default_permissions")
-      .defaultValue("false").doc("Let the kernel check mode bits too. Off: permission checks belong to meta, "
-          + "which sees every caller's uid, gid and groups.");
+      .defaultValue("true").doc("Let the kernel check mode bits too (meta checks every call as well). On by "
+          + "default: without it the kernel resolves cached names without asking anyone, so a caller could walk "
+          + "through a directory it may not search once another caller had looked the name up.");
   public static final Key<Duration> UNMOUNT_GRACE = Key.duration("fuse.unmount_grace").defaultValue("2s")
       .doc("On close, how long to wait for the kernel to end a lazily unmounted connection before aborting it "
           + "(open files keep a detached mount alive).");

@@ -85,4 +85,20 @@ class LauncherTest {
     assertEquals(1, bad.exitCode());
     assertTrue(bad.err().contains("env CATENA_RPC_CONNECT_TIMEOUT"), bad.err());
   }
+
+  @Test
+  void placementWritesTheFilesTheAdminCommandsConsumeAndExplainsInfeasibleParameters(@TempDir Path dir)
+      throws Exception {
+    Path out = dir.resolve("p");
+    Launcher.Result r = Launcher.run("admin", "placement", "--nodes", "5", "--targets-per-disk", "3",
+        "--replication", "3", "--output", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(16, Files.readAllLines(out.resolve("targets.csv")).size(), "a header and 5 x 3 targets");
+    assertEquals(6, Files.readAllLines(out.resolve("chains.csv")).size(), "a header and 5 chains");
+    assertTrue(Files.readAllLines(out.resolve("chain-table.csv")).get(0).startsWith("table_id,chain_id"));
+    Launcher.Result bad = Launcher.run("admin", "placement", "--nodes", "5", "--targets-per-disk", "2",
+        "--replication", "3", "--output", dir.resolve("q").toString());
+    assertEquals(1, bad.exitCode(), bad.out());
+    assertTrue((bad.out() + bad.err()).contains("nearest"), bad.out() + bad.err());
+  }
 }

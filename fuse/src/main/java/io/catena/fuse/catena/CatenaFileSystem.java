@@ -1,6 +1,8 @@
 package io.catena.fuse.catena;
 
+import io.catena.client.ClientConfig;
 import io.catena.client.FileLayoutIo;
+import io.catena.client.WritePipeline;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.fuse.Attr;
@@ -10,6 +12,7 @@ import io.catena.fuse.DirFiller;
 import io.catena.fuse.DirPlusFiller;
 import io.catena.fuse.Entry;
 import io.catena.fuse.FuseFileSystem;
+import io.catena.fuse.FuseNotifier;
 import io.catena.fuse.OpenReply;
 import io.catena.fuse.RequestContext;
 import io.catena.fuse.SetAttr;
@@ -43,6 +46,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   private final MetaService meta;
   private final FileLayoutIo fileIo;
+  private final long writeBehindBytes;
   private final String clientId;
   private final OpenFiles files = new OpenFiles();
   /** One directory entry as listed: its name, its id and type, and its attributes for readdirplus. */
@@ -51,11 +55,34 @@ public final class CatenaFileSystem implements FuseFileSystem {
   private final Map<Long, List<Listed>> dirListings = new ConcurrentHashMap<>();
   private final AtomicLong nextDirHandle = new AtomicLong(1);
   private final AtomicLong requestSeq = new AtomicLong();
+  /**
+   * Per regular file the kernel knows, the length last handed to it in attributes. The kernel clamps buffered reads
+   * to its cached size until the attribute timeout ends; when open finds another length in meta (another mount
+   * wrote the file and closed it), the cached attributes are dropped so close-to-open holds at once.
+   */
+  private final Map<Long, Long> reportedLength = new ConcurrentHashMap<>();
+  private volatile FuseNotifier notifier;
 
   public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId) {
+    this(meta, io, clientId, ClientConfig.WRITE_BEHIND.defaultValue().bytes());
+  }
+
+  /** @param writeBehindBytes written data per open file that may still be in flight when write(2) returns */
+  public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId, long writeBehindBytes) {
+    this.writeBehindBytes = writeBehindBytes;
     this.meta = meta;
     this.fileIo = io;
     this.clientId = clientId;
+  }
+
+  @Override
+  public void init(FuseNotifier notifier) {
+    this.notifier = notifier;
+  }
+
+  @Override
+  public void forget(long ino, long nlookup) {
+    reportedLength.remove(toMeta(ino)); // the kernel sends forget when it evicts the inode
   }
 
   static long toMeta(long fuseIno) {
@@ -79,6 +106,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (i.isFile()) {
       long known = files.knownLength(i.id());
       len = Math.max(len, known);
+      reportedLength.put(i.id(), len);
     }
     int blksize = i.layout() != null ? Math.min(i.layout().chunkSize(), 1 << 20) : 4096;
     return new Attr(toFuse(i.id()), len, (len + 511) / 512,
@@ -112,6 +140,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
         c.has(SetAttr.GID) ? c.gid() : null,
         c.has(SetAttr.SIZE) ? c.size() : null,
         atime, mtime, null);
+    if (c.has(SetAttr.SIZE)) {
+      drain(files.openInode(toMeta(ino))); // writes still in flight must not land after the truncation
+    }
     Inode after = meta.setattr(user(ctx), toMeta(ino), change);
     if (c.has(SetAttr.SIZE)) {
       files.setLength(after.id(), after.length());
@@ -170,7 +201,30 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public OpenReply open(RequestContext ctx, long ino, int flags) {
     OpenResult r = meta.open(user(ctx), toMeta(ino), flags, clientId);
-    return OpenReply.of(files.open(r.inode(), r.sessionId(), flags));
+    long fh = files.open(r.inode(), r.sessionId(), flags);
+    if (r.inode().isFile()) {
+      dropStaleSize(r.inode().id());
+    }
+    return OpenReply.of(fh);
+  }
+
+  /**
+   * Drops the kernel's cached attributes of a file just opened if they carry another length than the one open
+   * found (the page cache is dropped anyway: opens do not ask for FOPEN_KEEP_CACHE). Attributes only (offset -1)
+   * takes no kernel inode lock, so it is safe while serving this open.
+   */
+  private void dropStaleSize(long metaIno) {
+    FuseNotifier n = notifier;
+    long now = Math.max(files.knownLength(metaIno), 0);
+    Long seen = reportedLength.get(metaIno);
+    if (n != null && (seen == null || seen != now)) {
+      try {
+        n.invalidateInode(toFuse(metaIno), -1, 0);
+        reportedLength.put(metaIno, now);
+      } catch (CatenaException e) {
+        // ENOENT: the kernel holds no attributes to drop
+      }
+    }
   }
 
   @Override
@@ -184,6 +238,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public ByteBuffer read(RequestContext ctx, long ino, long fh, long offset, int size, ByteBuffer scratch) {
     OpenFiles.Handle h = files.get(fh);
+    drain(h.file); // read-your-writes through the write-behind
     Inode inode = h.file.inode;
     ByteBuffer dst = scratch.limit(size);
     int n = join(fileIo.read(inode.id(), inode.layout(), h.file.length.get(), offset, dst));
@@ -199,7 +254,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
     Inode inode = h.file.inode;
     int n = data.remaining();
     long at = (h.flags & OpenFlags.O_APPEND) != 0 ? h.file.length.get() : offset;
-    join(fileIo.write(inode.id(), inode.layout(), at, data));
+    if (writeBehindBytes > 0) {
+      pipeline(h.file).write(at, data);
+    } else {
+      join(fileIo.write(inode.id(), inode.layout(), at, data));
+    }
     h.file.length.accumulateAndGet(at + n, Math::max);
     h.dirty = true;
     h.wrote = true;
@@ -216,7 +275,31 @@ public final class CatenaFileSystem implements FuseFileSystem {
     syncIfDirty(ctx, files.get(fh));
   }
 
+  private WritePipeline pipeline(OpenFiles.OpenInode f) {
+    synchronized (f) {
+      if (f.pipeline == null) {
+        f.pipeline = new WritePipeline(fileIo, f.inode.id(), f.inode.layout(), writeBehindBytes);
+      }
+      return f.pipeline;
+    }
+  }
+
+  /** Waits for the inode's writes still in flight on this mount; throws the first that failed. */
+  private static void drain(OpenFiles.OpenInode f) {
+    WritePipeline p;
+    if (f == null) {
+      return;
+    }
+    synchronized (f) {
+      p = f.pipeline;
+    }
+    if (p != null) {
+      p.drain();
+    }
+  }
+
   private void syncIfDirty(RequestContext ctx, OpenFiles.Handle h) {
+    drain(h.file);
     if (h.dirty) {
       h.dirty = false;
       Inode now = meta.sync(user(ctx), h.file.inode.id(), h.sessionId, true);
@@ -226,9 +309,14 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void release(RequestContext ctx, long ino, long fh, int flags) {
-    OpenFiles.Handle h = files.release(fh);
-    if (h != null && (h.sessionId != 0 || h.wrote)) {
-      meta.close(user(ctx), h.file.inode.id(), h.sessionId, h.dirty);
+    OpenFiles.Handle h = files.get(fh);
+    try {
+      drain(h.file);
+    } finally {
+      files.release(fh);
+      if (h.sessionId != 0 || h.wrote) {
+        meta.close(user(ctx), h.file.inode.id(), h.sessionId, h.dirty);
+      }
     }
   }
 

@@ -17,6 +17,8 @@ final class OpenFiles {
     final Inode inode;
     final AtomicLong length;
     int handles;
+    /** Write-behind of this inode's writes on this mount, shared by its handles; created on the first write. */
+    io.catena.client.WritePipeline pipeline;
 
     OpenInode(Inode inode) {
       this.inode = inode;
@@ -61,6 +63,11 @@ final class OpenFiles {
       throw CatenaException.of(Errno.EBADF, "no open file handle %d", fh);
     }
     return h;
+  }
+
+  /** The open state of an inode on this mount, or null. */
+  OpenInode openInode(long ino) {
+    return inodes.get(ino);
   }
 
   /** The length the mount knows for an open inode, or -1 if it is not open here. */

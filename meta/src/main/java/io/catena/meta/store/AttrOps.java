@@ -66,7 +66,10 @@ public final class AttrOps {
         throw CatenaException.of(Errno.EINVAL, "negative length %d", a.length());
       }
       PermissionChecker.check(user, before, W);
-      truncated = a.length() < i.length();
+      // Always cut storage too: meta's length lags behind data written through handles still open (it is exact
+      // only after close/fsync), so "shorter than meta's length" would miss bytes past the new end, and a grow
+      // must reach storage so that the length measured at the next close is the grown one.
+      truncated = true;
       i = i.withLength(a.length(), i.truncateVersion() + 1).withMode(PermissionChecker.afterWrite(user, i));
       i = i.withTimes(i.atime(), now, now);
       changed = true;

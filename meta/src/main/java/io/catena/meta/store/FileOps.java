@@ -64,7 +64,8 @@ public final class FileOps {
     PermissionChecker.check(user, i, mask);
     boolean truncated = false;
     if (trunc && i.isFile()) {
-      truncated = i.length() > 0;
+      // An open writer's bytes may be in storage while meta's length is still 0 (it is exact only after close).
+      truncated = i.length() > 0 || tx.hasSessions(ino, false);
       i = i.withLength(0, i.truncateVersion() + 1).withMode(PermissionChecker.afterWrite(user, i));
       i = i.withTimes(i.atime(), now, now);
       tx.putInode(i);
