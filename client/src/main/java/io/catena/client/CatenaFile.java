@@ -1,6 +1,7 @@
 package io.catena.client;
 
 import io.catena.common.CatenaException;
+import io.catena.common.Futures;
 import io.catena.common.Errno;
 import io.catena.meta.Inode;
 import io.catena.meta.OpenFlags;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,7 +49,7 @@ public final class CatenaFile implements AutoCloseable {
     if (!OpenFlags.readable(flags)) {
       throw CatenaException.of(Errno.EBADF, "file %d is not open for reading", inode.id());
     }
-    return join(client.io().read(inode.id(), inode.layout(), length.get(), position, dst));
+    return Futures.join(client.io().read(inode.id(), inode.layout(), length.get(), position, dst));
   }
 
   /** Writes all remaining bytes of {@code src} at {@code position} (at the end with O_APPEND); returns the count. */
@@ -60,7 +60,7 @@ public final class CatenaFile implements AutoCloseable {
     }
     long at = (flags & OpenFlags.O_APPEND) != 0 ? length.get() : position;
     int n = src.remaining();
-    join(client.io().write(inode.id(), inode.layout(), at, src));
+    Futures.join(client.io().write(inode.id(), inode.layout(), at, src));
     src.position(src.position() + n);
     wrote = true;
     length.accumulateAndGet(at + n, Math::max);
@@ -136,11 +136,4 @@ public final class CatenaFile implements AutoCloseable {
     }
   }
 
-  private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof CatenaException ce ? ce : new CatenaException(CatenaException.statusOf(e), e);
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package io.catena.client;
 
 import io.catena.common.CatenaException;
+import io.catena.common.Futures;
 import io.catena.common.Errno;
 import io.catena.common.cluster.ChainTable;
 import io.catena.common.cluster.ChunkId;
@@ -16,7 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * What meta asks of storage (exact file length, truncation, removal of a deleted file's chunks, capacity), done
@@ -54,7 +54,7 @@ public final class StorageChunkStorage implements ChunkStorage {
     }
     long length = 0;
     for (CompletableFuture<Long> e : ends) {
-      length = Math.max(length, join(e));
+      length = Math.max(length, Futures.join(e));
     }
     return length;
   }
@@ -65,7 +65,7 @@ public final class StorageChunkStorage implements ChunkStorage {
     for (long chain : stripeChains(layout)) {
       all.add(storage.removeRange(chain, ChunkId.firstOf(inode), ChunkId.endOf(inode)));
     }
-    all.forEach(StorageChunkStorage::join);
+    all.forEach(Futures::join);
   }
 
   @Override
@@ -76,7 +76,7 @@ public final class StorageChunkStorage implements ChunkStorage {
     for (long chain : stripeChains(layout)) {
       all.add(storage.removeRange(chain, new ChunkId(inode, firstGone), ChunkId.endOf(inode)));
     }
-    all.forEach(StorageChunkStorage::join);
+    all.forEach(Futures::join);
     if (length > 0) {
       // Set the chunk holding the last byte to its exact length, even when the new end is on a chunk boundary:
       // cutting the tail of a longer chunk, or zero-extending (creating) it when the file grows, so that the
@@ -85,7 +85,7 @@ public final class StorageChunkStorage implements ChunkStorage {
       RoutingInfo info = routing.current();
       ChainTable table = info.chainTable(layout.chainTableId(), layout.chainTableVersion()).orElseThrow();
       long chain = ChunkPlacement.chainOf(layout, table, index);
-      join(storage.truncate(chain, new ChunkId(inode, index), layout.chunkSize(), length - index * cs));
+      Futures.join(storage.truncate(chain, new ChunkId(inode, index), layout.chunkSize(), length - index * cs));
     }
   }
 
@@ -100,11 +100,4 @@ public final class StorageChunkStorage implements ChunkStorage {
     return new long[] {capacity, Math.max(0, capacity - used)};
   }
 
-  private static <T> T join(CompletableFuture<T> f) {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof CatenaException ce ? ce : new CatenaException(CatenaException.statusOf(e), e);
-    }
-  }
 }

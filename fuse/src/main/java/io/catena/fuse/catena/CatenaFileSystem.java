@@ -4,6 +4,7 @@ import io.catena.client.ClientConfig;
 import io.catena.client.FileLayoutIo;
 import io.catena.client.WritePipeline;
 import io.catena.common.CatenaException;
+import io.catena.common.Futures;
 import io.catena.common.Errno;
 import io.catena.fuse.Attr;
 import io.catena.fuse.AttrReply;
@@ -30,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -241,7 +241,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     drain(h.file); // read-your-writes through the write-behind
     Inode inode = h.file.inode;
     ByteBuffer dst = scratch.limit(size);
-    int n = join(fileIo.read(inode.id(), inode.layout(), h.file.length.get(), offset, dst));
+    int n = Futures.join(fileIo.read(inode.id(), inode.layout(), h.file.length.get(), offset, dst));
     return dst.flip().limit(Math.max(n, 0));
   }
 
@@ -257,7 +257,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (writeBehindBytes > 0) {
       pipeline(h.file).write(at, data);
     } else {
-      join(fileIo.write(inode.id(), inode.layout(), at, data));
+      Futures.join(fileIo.write(inode.id(), inode.layout(), at, data));
     }
     h.file.length.accumulateAndGet(at + n, Math::max);
     h.dirty = true;
@@ -424,11 +424,4 @@ public final class CatenaFileSystem implements FuseFileSystem {
     meta.access(user(ctx), toMeta(ino), mask);
   }
 
-  private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof CatenaException ce ? ce : new CatenaException(CatenaException.statusOf(e), e);
-    }
-  }
 }
