@@ -142,10 +142,6 @@ public final class WritePipeline {
     }
   }
 
-  public synchronized boolean idle() {
-    return inFlight.isEmpty() && (gather == null || gather.position() == 0);
-  }
-
   private boolean overlaps(long offset, long end) {
     for (InFlight f : inFlight) {
       if (f.offset() < end && offset < f.end()) {

@@ -26,12 +26,14 @@ class DataIntegrityTest {
 
   @TempDir
   static Path tmp;
-  static PosixSuiteTest.Cluster cluster;
+  static SingleMachineCluster cluster;
+  static PosixScripts scripts;
   static Path second;
 
   @BeforeAll
   static void up() throws Exception {
-    cluster = PosixSuiteTest.Cluster.start(tmp);
+    scripts = PosixScripts.install(tmp);
+    cluster = SingleMachineCluster.start(tmp.resolve("data"));
   }
 
   @AfterAll
@@ -42,7 +44,7 @@ class DataIntegrityTest {
   }
 
   /** The second mount of the cluster, started by the first test that needs it. */
-  private static synchronized Path second() throws InterruptedException {
+  private static synchronized Path second() throws Exception {
     if (second == null) {
       second = cluster.secondMount("mnt2");
     }
@@ -50,21 +52,21 @@ class DataIntegrityTest {
   }
 
   private static Path dir(String name) throws Exception {
-    return Files.createDirectories(cluster.mount.resolve(name));
+    return Files.createDirectories(cluster.mnt.resolve(name));
   }
 
   @Test
   void randomWritesReadsAndTruncates_agreeWithAnInMemoryModel() throws Exception {
     Path d = dir("model");
     for (String seed : new String[] {"1", "2"}) {
-      cluster.python(Duration.ofSeconds(90), Map.of(), "data_integrity.py", "model", d.toString(), seed)
+      scripts.python(Duration.ofSeconds(90), Map.of(), "data_integrity.py", "model", d.toString(), seed)
           .assertAllPassed();
     }
   }
 
   @Test
   void fourConcurrentWritersOnDifferentFiles_eachReadsBackByteForByte() throws Exception {
-    cluster.python(Duration.ofSeconds(90), Map.of(), "data_integrity.py", "writers", dir("writers").toString(), "7")
+    scripts.python(Duration.ofSeconds(90), Map.of(), "data_integrity.py", "writers", dir("writers").toString(), "7")
         .assertAllPassed();
   }
 
@@ -72,36 +74,36 @@ class DataIntegrityTest {
   void aFileWrittenAndClosedOnOneMount_readsIdenticallyOnAnother() throws Exception {
     Path second = second();
     Path file = dir("shared").resolve("spanning-chunks");
-    String written = sha(cluster.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "write",
+    String written = sha(scripts.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "write",
         file.toString(), "42", "9"));
     Path there = second.resolve("shared").resolve("spanning-chunks");
     assertEquals(9L << 20, Files.size(there), "size seen by the second mount");
-    String read = sha(cluster.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "sha", there.toString()));
+    String read = sha(scripts.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "sha", there.toString()));
     assertEquals(written, read, "sha256 of the file through the second mount");
     // and back: the second mount's closed file is whole on the first
     Path back = second.resolve("shared").resolve("from-second");
-    String w2 = sha(cluster.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "write", back.toString(),
+    String w2 = sha(scripts.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "write", back.toString(),
         "43", "3"));
-    assertEquals(w2, sha(cluster.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "sha",
-        cluster.mount.resolve("shared").resolve("from-second").toString())));
+    assertEquals(w2, sha(scripts.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "sha",
+        cluster.mnt.resolve("shared").resolve("from-second").toString())));
   }
 
   @Test
   void aFileRewrittenOnOneMount_isReadWholeAtOnceOnAnotherThatHadItCached() throws Exception {
     Path here = dir("rewritten").resolve("f");
     Path there = second().resolve("rewritten").resolve("f");
-    cluster.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "rewrite", here.toString(),
+    scripts.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "rewrite", here.toString(),
         there.toString()).assertAllPassed();
   }
 
   @Test
   void aFileUnlinkedOnOneMount_staysReadableWhereItIsOpen() throws Exception {
-    cluster.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "unlink-open",
+    scripts.python(Duration.ofSeconds(60), Map.of(), "data_integrity.py", "unlink-open",
         dir("unlinked").resolve("f").toString(), second().resolve("unlinked").resolve("f").toString())
         .assertAllPassed();
   }
 
-  private static String sha(PosixSuiteTest.Cluster.Outcome o) {
+  private static String sha(PosixScripts.Outcome o) {
     o.assertAllPassed();
     Matcher m = SHA.matcher(o.out());
     assertTrue(m.find(), "no SHA256 line in:\n" + o.out());

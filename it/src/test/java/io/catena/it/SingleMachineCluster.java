@@ -1,18 +1,25 @@
 package io.catena.it;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A {@code catena up} cluster started through the real launcher for one test, with its processes at hand. */
+/**
+ * A {@code catena up} cluster started through the real launcher for a test, with its mount (and any further
+ * {@code catena mount} clients) at hand. Stopping is SIGTERM, as Ctrl-C would be, and must leave no catena mount
+ * behind. Not thread-safe: owned by one test (class).
+ */
 final class SingleMachineCluster implements AutoCloseable {
   private static final Pattern CONTROL = Pattern.compile("^\\s+control\\s+(tcp://\\S+)");
 
@@ -20,36 +27,48 @@ final class SingleMachineCluster implements AutoCloseable {
   final Path mnt;
   final Launcher.Daemon up;
   final String controlAddress;
+  private final List<Launcher.Daemon> extraMounts = new ArrayList<>();
+  private final List<Path> mountPoints = new ArrayList<>();
 
   private SingleMachineCluster(Path data, Launcher.Daemon up, String controlAddress) {
     this.data = data;
     this.mnt = data.resolve("mnt");
     this.up = up;
     this.controlAddress = controlAddress;
+    mountPoints.add(mnt);
   }
 
+  /** Starts {@code catena up --data DATA} (mounted at DATA/mnt) and waits until it says it is up. */
   static SingleMachineCluster start(Path data) throws InterruptedException {
     Launcher.Daemon up = new Launcher.Daemon(Map.of(), "up", "--data", data.toString(), "--listen",
         "tcp://127.0.0.1:0");
     try {
-      String control = null;
-      while (control == null) {
-        String line = up.awaitLine(l -> CONTROL.matcher(l).find() || l.startsWith("Stop it with"),
-            Duration.ofMinutes(3));
+      up.awaitLine(l -> l.startsWith("Stop it with"), Duration.ofMinutes(3));
+      for (String line : up.output().split("\n")) {
         Matcher m = CONTROL.matcher(line);
         if (m.find()) {
-          control = m.group(1);
+          return new SingleMachineCluster(data, up, m.group(1));
         }
       }
-      up.awaitLine(l -> l.startsWith("Stop it with"), Duration.ofMinutes(2));
-      return new SingleMachineCluster(data, up, control);
+      throw new AssertionError("no control address in:\n" + up.output());
     } catch (RuntimeException | Error | InterruptedException e) {
       up.close();
       throw e;
     }
   }
 
-  /** The running child process whose command line contains {@code fragment} (e.g. a storage node's disk dir). */
+  /** Mounts the same cluster a second time with {@code catena mount} at DATA/NAME, as another client. */
+  Path secondMount(String name) throws IOException, InterruptedException {
+    Path at = Files.createDirectories(data.resolve(name));
+    Launcher.Daemon d = new Launcher.Daemon(Map.of(), "mount", at.toString(), "--mgmtd", controlAddress,
+        "--cluster-id", "catena");
+    extraMounts.add(d);
+    mountPoints.add(at);
+    d.awaitLine(l -> l.startsWith("mounted catena on"), Duration.ofSeconds(60));
+    return at;
+  }
+
+  /** The running process whose command line contains {@code fragment} (e.g. a storage node's disk dir). */
   static Optional<ProcessHandle> child(String fragment) {
     return ProcessHandle.allProcesses()
         .filter(p -> p.info().commandLine().map(c -> c.contains(fragment)).orElse(false)).findFirst();
@@ -60,20 +79,36 @@ final class SingleMachineCluster implements AutoCloseable {
     return Files.readAllLines(Path.of("/proc/mounts")).stream().anyMatch(l -> l.split(" ")[1].equals(mp));
   }
 
-  /** SIGTERM, as Ctrl-C would; waits for every process to exit and checks the mount is gone. */
+  /**
+   * SIGTERM to the extra mounts and to {@code catena up}; each must exit within a minute, and no mount of this
+   * cluster may remain (any left is cleared with {@code catena umount} before the assertion fails).
+   */
   void stop() throws Exception {
-    up.process.toHandle().destroy();
-    assertTrue(up.process.waitFor(90, TimeUnit.SECONDS), "catena up must exit after SIGTERM");
-    assertTrue(!mounted(mnt), "the mount is gone after catena up stops");
+    List<Launcher.Daemon> all = new ArrayList<>(extraMounts);
+    all.add(up);
+    for (Launcher.Daemon d : all) {
+      d.process.toHandle().destroy();
+    }
+    for (Launcher.Daemon d : all) {
+      if (!d.process.waitFor(60, TimeUnit.SECONDS)) {
+        d.close(); // SIGKILL
+        fail("catena did not stop within 60 s of SIGTERM; output:\n" + d.output());
+      }
+    }
+    List<Path> left = new ArrayList<>();
+    for (Path m : mountPoints) {
+      if (mounted(m)) {
+        left.add(m);
+        Launcher.run(Duration.ofSeconds(30), Map.of(), "umount", m.toString());
+      }
+    }
+    assertEquals(List.of(), left, "catena mounts left behind after SIGTERM");
   }
 
   @Override
   public void close() throws Exception {
-    if (up.process.isAlive()) {
+    if (up.process.isAlive() || extraMounts.stream().anyMatch(d -> d.process.isAlive())) {
       stop();
-    }
-    if (mounted(mnt)) {
-      Launcher.run("umount", mnt.toString());
     }
   }
 }

@@ -34,7 +34,8 @@ class UpTest {
     try (SingleMachineCluster c = SingleMachineCluster.start(data)) {
       Launcher.Result status = Launcher.run("status", "--address", c.controlAddress);
       assertEquals(0, status.exitCode(), status.err());
-      assertTrue(status.out().contains("catena.meta") || status.out().contains("meta"), status.out());
+      assertTrue(status.out().contains("catena.mgmtd.Mgmtd(1)") && status.out().contains("catena.meta.Meta(2)"),
+          "the control process serves mgmtd and meta:\n" + status.out());
       Files.createDirectories(c.mnt.resolve("project/data"));
       Files.write(c.mnt.resolve("project/data/blob.bin"), content);
       Files.writeString(c.mnt.resolve("project/readme.txt"), "kept across restarts\n");

@@ -101,7 +101,7 @@ class ConcurrentNamespaceTest {
   private static long gcEntries(MetaFixture f) {
     try (var t = f.engine.beginRead()) {
       byte[] p = io.catena.meta.store.MetaKeys.GCQ;
-      return t.snapshotGetRange(p, io.catena.meta.store.MetaKeys.strinc(p), 0, false).pairs().size();
+      return t.snapshotGetRange(p, io.catena.kv.Keys.strinc(p), 0, false).pairs().size();
     }
   }
 

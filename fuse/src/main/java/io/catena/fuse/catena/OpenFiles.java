@@ -91,8 +91,4 @@ final class OpenFiles {
     }
     return h;
   }
-
-  int size() {
-    return handles.size();
-  }
 }

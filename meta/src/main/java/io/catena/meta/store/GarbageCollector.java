@@ -1,5 +1,6 @@
 package io.catena.meta.store;
 
+import io.catena.kv.Keys;
 import io.catena.kv.KeyValue;
 import io.catena.kv.RangeResult;
 import io.catena.meta.ChunkStorage;
@@ -39,7 +40,7 @@ public final class GarbageCollector {
     long now = ctx.nowNanos();
     int removed = 0;
     byte[] begin = MetaKeys.GCQ;
-    byte[] end = MetaKeys.strinc(MetaKeys.GCQ);
+    byte[] end = Keys.strinc(MetaKeys.GCQ);
     while (removed < batch) {
       byte[] from = begin;
       RangeResult page = ctx.runner().read(txn -> txn.snapshotGetRange(from, end, batch, false));
@@ -47,7 +48,7 @@ public final class GarbageCollector {
       if (!page.more() || page.pairs().isEmpty()) {
         break;
       }
-      begin = MetaKeys.after(page.pairs().getLast().key());
+      begin = Keys.keyAfter(page.pairs().getLast().key());
     }
     return removed;
   }

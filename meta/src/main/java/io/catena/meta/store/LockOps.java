@@ -1,5 +1,6 @@
 package io.catena.meta.store;
 
+import io.catena.kv.Keys;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.kv.KeyValue;
@@ -89,8 +90,8 @@ public final class LockOps {
 
   private static Optional<FileLock> conflict(Tx tx, long ino, LockRequest req, boolean track) {
     byte[] p = prefix(ino);
-    List<KeyValue> all = track ? ((io.catena.kv.ReadWriteTransaction) tx.raw()).getRange(p, MetaKeys.strinc(p), 0,
-        false).pairs() : tx.raw().snapshotGetRange(p, MetaKeys.strinc(p), 0, false).pairs();
+    List<KeyValue> all = track ? ((io.catena.kv.ReadWriteTransaction) tx.raw()).getRange(p, Keys.strinc(p), 0,
+        false).pairs() : tx.raw().snapshotGetRange(p, Keys.strinc(p), 0, false).pairs();
     for (KeyValue kv : all) {
       for (FileLock l : decode(kv)) {
         boolean sameOwner = l.clientId().equals(req.clientId()) && l.owner() == req.owner();

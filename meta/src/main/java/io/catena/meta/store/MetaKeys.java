@@ -87,25 +87,7 @@ public final class MetaKeys {
     return ByteBuffer.wrap(key, 12, 8).getLong();
   }
 
-  /** The first key after every key starting with {@code prefix}. */
-  public static byte[] strinc(byte[] prefix) {
-    byte[] k = prefix.clone();
-    int i = k.length - 1;
-    while (i >= 0 && k[i] == (byte) 0xff) {
-      i--;
-    }
-    if (i < 0) {
-      throw new IllegalArgumentException("prefix of only 0xff bytes has no successor");
-    }
-    k = Arrays.copyOf(k, i + 1);
-    k[i]++;
-    return k;
-  }
 
-  /** The smallest key greater than {@code key}. */
-  public static byte[] after(byte[] key) {
-    return Arrays.copyOf(key, key.length + 1);
-  }
 
   public static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);

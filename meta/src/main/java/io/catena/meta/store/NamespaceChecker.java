@@ -1,5 +1,6 @@
 package io.catena.meta.store;
 
+import io.catena.kv.Keys;
 import io.catena.kv.KeyValue;
 import io.catena.kv.KvEngine;
 import io.catena.kv.RangeResult;
@@ -152,14 +153,14 @@ public final class NamespaceChecker {
   private static List<KeyValue> scan(ReadTransaction txn, byte[] prefix) {
     List<KeyValue> all = new ArrayList<>();
     byte[] begin = prefix;
-    byte[] end = MetaKeys.strinc(prefix);
+    byte[] end = Keys.strinc(prefix);
     while (true) {
       RangeResult r = txn.snapshotGetRange(begin, end, PAGE, false);
       all.addAll(r.pairs());
       if (!r.more() || r.pairs().isEmpty()) {
         return all;
       }
-      begin = MetaKeys.after(r.pairs().getLast().key());
+      begin = Keys.keyAfter(r.pairs().getLast().key());
     }
   }
 

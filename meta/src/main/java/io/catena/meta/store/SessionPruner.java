@@ -1,5 +1,6 @@
 package io.catena.meta.store;
 
+import io.catena.kv.Keys;
 import io.catena.kv.KeyValue;
 import io.catena.kv.RangeResult;
 import io.catena.meta.ClientSessionSource;
@@ -76,7 +77,7 @@ public final class SessionPruner {
   private List<KeyValue> scan(byte[] prefix) {
     List<KeyValue> all = new ArrayList<>();
     byte[] begin = prefix;
-    byte[] end = MetaKeys.strinc(prefix);
+    byte[] end = Keys.strinc(prefix);
     while (true) {
       byte[] b = begin;
       RangeResult r = ctx.runner().read(txn -> txn.snapshotGetRange(b, end, PAGE, false));
@@ -84,7 +85,7 @@ public final class SessionPruner {
       if (!r.more() || r.pairs().isEmpty()) {
         return all;
       }
-      begin = MetaKeys.after(r.pairs().getLast().key());
+      begin = Keys.keyAfter(r.pairs().getLast().key());
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.catena.meta.store;
 
+import io.catena.kv.Keys;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.kv.KeyValue;
@@ -72,12 +73,12 @@ public final class Tx {
     ReadWriteTransaction w = rw();
     w.clear(MetaKeys.inode(ino));
     byte[] xp = MetaKeys.xattrPrefix(ino);
-    w.clearRange(xp, MetaKeys.strinc(xp));
+    w.clearRange(xp, Keys.strinc(xp));
     byte[] sp = MetaKeys.sessionPrefix(ino);
-    w.clearRange(sp, MetaKeys.strinc(sp));
+    w.clearRange(sp, Keys.strinc(sp));
     w.clear(MetaKeys.gc(ino));
     byte[] lp = LockOps.prefix(ino);
-    w.clearRange(lp, MetaKeys.strinc(lp));
+    w.clearRange(lp, Keys.strinc(lp));
     inodes.put(ino, Optional.empty());
   }
 
@@ -105,16 +106,16 @@ public final class Tx {
   /** Whether the directory has no entries; with {@code conflict}, a create in it makes this transaction retry. */
   public boolean isEmptyDir(long dir, boolean conflict) {
     byte[] p = MetaKeys.dentPrefix(dir);
-    RangeResult r = conflict ? rw().getRange(p, MetaKeys.strinc(p), 1, false)
-        : txn.snapshotGetRange(p, MetaKeys.strinc(p), 1, false);
+    RangeResult r = conflict ? rw().getRange(p, Keys.strinc(p), 1, false)
+        : txn.snapshotGetRange(p, Keys.strinc(p), 1, false);
     return r.pairs().isEmpty();
   }
 
   /** Up to {@code limit} entries of {@code dir} after {@code cursor} (null: from the start), snapshot read. */
   public RangeResult dentPage(long dir, String cursor, int limit) {
     byte[] p = MetaKeys.dentPrefix(dir);
-    byte[] begin = cursor == null ? p : MetaKeys.after(MetaKeys.dent(dir, cursor));
-    return txn.snapshotGetRange(begin, MetaKeys.strinc(p), limit, false);
+    byte[] begin = cursor == null ? p : Keys.keyAfter(MetaKeys.dent(dir, cursor));
+    return txn.snapshotGetRange(begin, Keys.strinc(p), limit, false);
   }
 
   public static Dent decodeDentPair(KeyValue kv) {
@@ -124,8 +125,8 @@ public final class Tx {
   /** Whether any write session is open on {@code ino}. */
   public boolean hasSessions(long ino, boolean conflict) {
     byte[] p = MetaKeys.sessionPrefix(ino);
-    RangeResult r = conflict ? rw().getRange(p, MetaKeys.strinc(p), 1, false)
-        : txn.snapshotGetRange(p, MetaKeys.strinc(p), 1, false);
+    RangeResult r = conflict ? rw().getRange(p, Keys.strinc(p), 1, false)
+        : txn.snapshotGetRange(p, Keys.strinc(p), 1, false);
     return !r.pairs().isEmpty();
   }
 

@@ -1,5 +1,6 @@
 package io.catena.meta.store;
 
+import io.catena.kv.Keys;
 import static io.catena.meta.store.PermissionChecker.R;
 import static io.catena.meta.store.PermissionChecker.W;
 
@@ -88,7 +89,7 @@ public final class XattrOps {
     tx.inode(ino);
     byte[] p = MetaKeys.xattrPrefix(ino);
     List<String> names = new ArrayList<>();
-    for (KeyValue kv : tx.raw().snapshotGetRange(p, MetaKeys.strinc(p), 0, false).pairs()) {
+    for (KeyValue kv : tx.raw().snapshotGetRange(p, Keys.strinc(p), 0, false).pairs()) {
       String n = MetaKeys.nameOf(kv.key());
       if (user.isRoot() || !n.startsWith("trusted.")) {
         names.add(n);
