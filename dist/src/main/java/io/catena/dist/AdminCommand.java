@@ -1,20 +1,11 @@
 package io.catena.dist;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code catena admin ...}: operator commands; each subcommand is one operation. */
-@Command(name = "admin", description = "Administer a Catena cluster.",
-    subcommands = {PlacementCommand.class})
-final class AdminCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
-  boolean help;
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing admin command, e.g. placement");
-  }
-}
+/**
+ * {@code catena admin ...}: the operator commands of the admin module. {@link io.catena.admin.AdminCli} carries the
+ * subcommands, options and help; picocli merges the {@code @Command} annotations of the class hierarchy, and a
+ * subcommand listed in Main needs its own with the name.
+ */
+@Command(name = "admin")
+final class AdminCommand extends io.catena.admin.AdminCli {}

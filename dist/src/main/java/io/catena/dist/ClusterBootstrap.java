@@ -64,7 +64,8 @@ final class ClusterBootstrap {
         chainSpecs.add(new ChainSpec(chainId, members));
         chainIds.add(chainId);
       }
-      mgmtd.createTargets(clusterId, targets);
+      // Storage first: a target mgmtd knows but its node does not yet hold would be reported missing by the next
+      // heartbeat and start its life offline (then resync). Mgmtd ignores reports of targets it does not know.
       for (TargetSpec t : targets) {
         long chainId = t.targetId() / 100;
         try {
@@ -74,6 +75,7 @@ final class ClusterBootstrap {
           throw new CatenaException(CatenaException.statusOf(e), e);
         }
       }
+      mgmtd.createTargets(clusterId, targets);
       mgmtd.uploadChains(clusterId, chainSpecs);
       mgmtd.uploadChainTable(clusterId, TABLE_ID, chainIds);
     }

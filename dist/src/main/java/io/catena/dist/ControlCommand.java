@@ -25,8 +25,15 @@ final class ControlCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "DIR", description = "keep the KV store in DIR/kv (sets kv.engine_url)")
   String data;
 
+  @Option(names = "--cluster-id", paramLabel = "ID", description = "sets cluster.id (the id init-cluster stamped on"
+      + " the store)")
+  String clusterId;
+
   Map<String, String> flagOverrides() {
     Map<String, String> m = new LinkedHashMap<>();
+    if (clusterId != null) {
+      m.put(io.catena.mgmtd.MgmtdConfig.CLUSTER_ID.name(), clusterId);
+    }
     if (listen != null) {
       m.put(ControlConfig.LISTEN.name(), listen);
     }

@@ -23,6 +23,9 @@ import io.catena.mgmtd.MgmtdService;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.NodeAgent;
 import io.catena.mgmtd.client.RoutingCache;
+import io.catena.mgmtd.auth.ClusterAuthenticators;
+import io.catena.mgmtd.server.ClusterInit;
+import io.catena.mgmtd.server.MgmtdAccess;
 import io.catena.mgmtd.server.MgmtdRpcService;
 import io.catena.mgmtd.server.MgmtdServer;
 import io.catena.rpc.Rpc;
@@ -90,9 +93,12 @@ final class ControlProcess implements AutoCloseable {
           forwarding(storageRef));
       AtomicReference<MgmtdService> mgmtdRef = new AtomicReference<>();
       long nodeId = config.get(ControlConfig.NODE_ID);
+      String clusterId = config.get(io.catena.mgmtd.MgmtdConfig.CLUSTER_ID);
+      ClusterInit.requireInitialized(kv, clusterId);
+      MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
       RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
-          MgmtdRpcService.definition(MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId)),
-          MetaRpcService.definition(meta, config)));
+          MgmtdRpcService.definition(deferred), MetaRpcService.definition(meta, config)),
+          ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config));
       res.add(server);
       Address address = server.boundAddress();
 
@@ -105,7 +111,6 @@ final class ControlProcess implements AutoCloseable {
 
       RpcClient rpc = Rpc.client(config);
       res.add(rpc);
-      String clusterId = config.get(io.catena.mgmtd.MgmtdConfig.CLUSTER_ID);
       MgmtdClient mgmtdClient = new MgmtdClient(rpc, List.of(address), clusterId, config);
       res.add(mgmtdClient);
       RoutingCache routing = new RoutingCache(mgmtdClient, config);

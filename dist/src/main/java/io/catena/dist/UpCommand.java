@@ -1,15 +1,21 @@
 package io.catena.dist;
 
+import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.config.Key;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
+import io.catena.kv.KvEngine;
+import io.catena.kv.KvEngines;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.mgmtd.client.RoutingCache;
+import io.catena.mgmtd.server.ClusterInit;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
+import io.catena.rpc.RpcConfig;
+import io.catena.rpc.auth.AuthTokens;
 import io.catena.storage.client.StorageClient;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -41,6 +47,8 @@ final class UpCommand implements Callable<Integer> {
   private static final Pattern STORAGE_READY = Pattern.compile("storage \\d+ listening on (tcp://\\S+)");
   private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on ");
   static final String PID_FILE = "up.pid";
+  /** The admin token of a cluster `up` created, mode 0600: `catena admin --data DIR` and every child use it. */
+  static final String TOKEN_FILE = "admin.token";
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -97,9 +105,12 @@ final class UpCommand implements Callable<Integer> {
     Ports ports = new Ports(dir.resolve("ports.properties"));
     flags.put(ControlConfig.LISTEN.name(), ports.reuse("control", listen));
     flags.put(KvConfig.ENGINE_URL.name(), "rocksdb://" + dir.resolve("control/kv"));
+    Path tokenFile = dir.resolve(TOKEN_FILE);
+    flags.put(RpcConfig.AUTH_TOKEN_FILE.name(), tokenFile.toString());
     Config config = configOptions.load(spec.commandLine(), "control", flags);
     String clusterId = config.get(MgmtdConfig.CLUSTER_ID);
     PrintWriter out = spec.commandLine().getOut();
+    initializeOnce(config, clusterId, tokenFile);
 
     ControlProcess started;
     try {
@@ -122,7 +133,8 @@ final class UpCommand implements Callable<Integer> {
       Address address = control.address();
       // Children get the client-side settings (their schemas refuse mgmtd's own keys).
       List<String> childSets = List.of("--set", MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "="
-          + io.catena.common.config.Durations.format(config.get(MgmtdClientConfig.HEARTBEAT_INTERVAL)));
+          + io.catena.common.config.Durations.format(config.get(MgmtdClientConfig.HEARTBEAT_INTERVAL)),
+          "--token-file", tokenFile.toString());
       List<Long> nodeIds = new ArrayList<>();
       List<String> storageAddrs = new ArrayList<>();
       for (int i = 0; i < storageNodes; i++) {
@@ -190,6 +202,24 @@ final class UpCommand implements Callable<Integer> {
     }
     control.awaitClosed();
     return 0;
+  }
+
+  /**
+   * A fresh data directory gets a cluster and its first admin user (uid 0), whose token every process here runs
+   * with and which the operator uses for {@code catena admin --data DIR ...}.
+   */
+  private static void initializeOnce(Config config, String clusterId, Path tokenFile) {
+    try (KvEngine kv = KvEngines.open(config.get(KvConfig.ENGINE_URL), config)) {
+      if (ClusterInit.clusterOf(kv).isEmpty()) {
+        String token = ClusterInit.initialize(kv, clusterId, new UserAccount(0, "root", 0, List.of(), true));
+        AuthTokens.write(tokenFile, token);
+        LOG.info("initialized cluster {}; the admin token is in {}", clusterId, tokenFile);
+      } else if (!Files.exists(tokenFile)) {
+        throw io.catena.common.CatenaException.of(io.catena.common.Errno.ENOENT, "%s is missing: the processes of"
+            + " this cluster need the admin token kept there (restore it, or start over with an empty --data)",
+            tokenFile);
+      }
+    }
   }
 
   private static Map<String, String> withListen(Map<String, String> flags, String listen) {

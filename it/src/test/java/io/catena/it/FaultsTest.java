@@ -60,7 +60,7 @@ class FaultsTest {
       Process back = new ProcessBuilder(relaunch).redirectErrorStream(true)
           .redirectOutput(c.data.resolve("logs/storage-2-restarted.log").toFile()).start();
       try {
-        awaitAllServing(c.controlAddress);
+        awaitAllServing(c.controlAddress, c.adminToken());
         assertArrayEquals(UpTest.sha256(src), UpTest.sha256(dst), "still intact after the resync");
       } finally {
         back.toHandle().destroy();
@@ -69,8 +69,9 @@ class FaultsTest {
     }
   }
 
-  private static void awaitAllServing(String control) throws Exception {
-    Config cfg = Config.defaults(ConfigSchema.fromHolders(MgmtdClientConfig.class, RpcConfig.class));
+  private static void awaitAllServing(String control, Path tokenFile) throws Exception {
+    Config cfg = Config.defaults(ConfigSchema.fromHolders(MgmtdClientConfig.class, RpcConfig.class))
+        .withUpdates(Map.of("rpc.auth_token_file", tokenFile.toString()), "test", false);
     try (RpcClient rpc = Rpc.client(cfg);
         MgmtdClient mgmtd = new MgmtdClient(rpc, List.of(Address.parse(control)), "catena", cfg);
         RoutingCache routing = new RoutingCache(mgmtd, cfg)) {
@@ -107,7 +108,7 @@ class FaultsTest {
       assertTrue(!SingleMachineCluster.mounted(c.mnt));
 
       try (Launcher.Daemon fresh = new Launcher.Daemon(Map.of(), "mount", c.mnt.toString(), "--mgmtd",
-          c.controlAddress)) {
+          c.controlAddress, "--token-file", c.adminToken().toString())) {
         fresh.awaitLine(l -> l.startsWith("mounted catena on"), Duration.ofMinutes(2));
         assertEquals("written and closed before the crash\n", Files.readString(c.mnt.resolve("closed.txt")));
         fresh.process.toHandle().destroy();

@@ -57,6 +57,20 @@ final class Launcher {
     return run(Duration.ofMinutes(3), Map.of(), args);
   }
 
+  /**
+   * The first step of a deployment: {@code catena admin init-cluster} on the store {@code catena mgmtd --data DIR}
+   * uses ({@code DIR/kv}). Returns the file holding the admin token.
+   */
+  static java.nio.file.Path initCluster(java.nio.file.Path mgmtdData, String clusterId) {
+    java.nio.file.Path token = mgmtdData.resolve("admin.token");
+    Result r = run("admin", "init-cluster", "--kv", "rocksdb://" + mgmtdData.resolve("kv"), "--cluster-id",
+        clusterId, "--token-file", token.toString());
+    if (r.exitCode() != 0) {
+      throw new AssertionError("init-cluster failed (" + r.exitCode() + "): " + r.out() + r.err());
+    }
+    return token;
+  }
+
   /** A long-running launcher process whose stdout lines can be awaited. Stops it (SIGKILL) on close. */
   static final class Daemon implements AutoCloseable {
     final Process process;

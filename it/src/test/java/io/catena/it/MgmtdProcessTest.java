@@ -38,7 +38,8 @@ class MgmtdProcessTest {
   private static Launcher.Daemon start(Path data) {
     // A short lease: the restarted process must wait for its killed predecessor's lease to expire.
     return new Launcher.Daemon(Map.of(), "mgmtd", "--listen", "tcp://127.0.0.1:0", "--data", data.toString(),
-        "--node-id", "1", "--cluster-id", CLUSTER, "--set", "mgmtd.lease_duration=2s",
+        "--node-id", "1", "--cluster-id", CLUSTER, "--token-file", data.resolve("admin.token").toString(),
+        "--set", "mgmtd.lease_duration=2s",
         "--set", "mgmtd.lease_renew_interval=500ms", "--set", "mgmtd.tick_interval=100ms");
   }
 
@@ -48,17 +49,38 @@ class MgmtdProcessTest {
     return Address.parse(m.group(1));
   }
 
-  private static Config clientConfig() {
+  private static Config clientConfig(Path tokenFile) {
     return Config.defaults(ConfigSchema.fromHolders(MgmtdClientConfig.class, RpcConfig.class))
-        .withUpdates(Map.of("mgmtd.client.timeout", "20s", "rpc.io_threads", "1"), "test", false);
+        .withUpdates(Map.of("mgmtd.client.timeout", "20s", "rpc.io_threads", "1", "rpc.auth_token_file",
+            tokenFile.toString()), "test", false);
+  }
+
+  @Test
+  void anUninitializedStore_isRefusedWithWhatToDo(@TempDir Path data) {
+    Launcher.Result r = Launcher.run("mgmtd", "--listen", "tcp://127.0.0.1:0", "--data", data.toString(),
+        "--node-id", "1", "--cluster-id", CLUSTER);
+    assertEquals(1, r.exitCode(), r.out() + r.err());
+    assertTrue(r.err().contains("catena admin init-cluster"), r.err());
   }
 
   @Test
   void clusterStateSurvivesKillNineAndARestartOnTheSameData(@TempDir Path data) throws Exception {
-    Config cfg = clientConfig();
+    Config cfg = clientConfig(Launcher.initCluster(data, CLUSTER));
     try (RpcClient rpc = Rpc.client(cfg)) {
       try (Launcher.Daemon first = start(data)) {
         Address address = awaitAddress(first);
+        // Authentication is on: no token, or a wrong one, gets EACCES from the real process.
+        for (String token : List.of("", "not-a-token")) {
+          Config anon = Config.defaults(ConfigSchema.fromHolders(MgmtdClientConfig.class, RpcConfig.class))
+              .withUpdates(Map.of("mgmtd.client.timeout", "5s", "rpc.io_threads", "1", "rpc.auth_token", token),
+                  "test", false);
+          try (RpcClient anonRpc = Rpc.client(anon)) {
+            MgmtdService stranger = new MgmtdClient(anonRpc, List.of(address), CLUSTER, anon).service();
+            io.catena.common.CatenaException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.catena.common.CatenaException.class, () -> stranger.listNodes(CLUSTER));
+            assertEquals(io.catena.common.Errno.EACCES, e.errno(), e.getMessage());
+          }
+        }
         MgmtdService mgmtd = new MgmtdClient(rpc, List.of(address), CLUSTER, cfg).service();
         for (long n = 10001; n <= 10003; n++) {
           mgmtd.registerNode(new RegisterRequest(CLUSTER, n, NodeType.STORAGE, "tcp://127.0.0.1:" + (n - 1000), 1));

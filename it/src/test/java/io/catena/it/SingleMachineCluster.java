@@ -40,7 +40,12 @@ final class SingleMachineCluster implements AutoCloseable {
 
   /** Starts {@code catena up --data DATA} (mounted at DATA/mnt) and waits until it says it is up. */
   static SingleMachineCluster start(Path data) throws InterruptedException {
-    Launcher.Daemon up = new Launcher.Daemon(Map.of(), "up", "--data", data.toString(), "--listen",
+    return start(data, Map.of());
+  }
+
+  /** As {@link #start(Path)}, with extra environment (e.g. CATENA_* config overrides every process inherits). */
+  static SingleMachineCluster start(Path data, Map<String, String> env) throws InterruptedException {
+    Launcher.Daemon up = new Launcher.Daemon(env, "up", "--data", data.toString(), "--listen",
         "tcp://127.0.0.1:0");
     try {
       up.awaitLine(l -> l.startsWith("Stop it with"), Duration.ofMinutes(3));
@@ -57,11 +62,21 @@ final class SingleMachineCluster implements AutoCloseable {
     }
   }
 
+  /** The admin token `catena up` created for this cluster. */
+  Path adminToken() {
+    return data.resolve("admin.token");
+  }
+
   /** Mounts the same cluster a second time with {@code catena mount} at DATA/NAME, as another client. */
   Path secondMount(String name) throws IOException, InterruptedException {
+    return secondMount(name, adminToken());
+  }
+
+  /** As {@link #secondMount(String)}, authenticating with the token in {@code tokenFile}. */
+  Path secondMount(String name, Path tokenFile) throws IOException, InterruptedException {
     Path at = Files.createDirectories(data.resolve(name));
     Launcher.Daemon d = new Launcher.Daemon(Map.of(), "mount", at.toString(), "--mgmtd", controlAddress,
-        "--cluster-id", "catena");
+        "--cluster-id", "catena", "--token-file", tokenFile.toString());
     extraMounts.add(d);
     mountPoints.add(at);
     d.awaitLine(l -> l.startsWith("mounted catena on"), Duration.ofSeconds(60));

@@ -68,6 +68,7 @@ class StorageProcessTest {
   private static final long CHAIN = 1;
 
   @TempDir Path root;
+  Path tokenFile;
   Launcher.Daemon mgmtd;
   Address mgmtdAddress;
   final Launcher.Daemon[] storage = new Launcher.Daemon[3];
@@ -91,7 +92,8 @@ class StorageProcessTest {
   Config config() {
     return Config.defaults(ConfigSchema.fromHolders(MgmtdClientConfig.class, RpcConfig.class, StorageConfig.class))
         .withUpdates(Map.of("mgmtd.client.timeout", "20s", "mgmtd.client.routing_refresh_interval", "100ms",
-            "storage.client_timeout", "60s", "storage.retry_wait", "100ms", "rpc.io_threads", "1"), "test", false);
+            "storage.client_timeout", "60s", "storage.retry_wait", "100ms", "rpc.io_threads", "1",
+            "rpc.auth_token_file", tokenFile.toString()), "test", false);
   }
 
   static Address await(Launcher.Daemon d, Pattern p) throws InterruptedException {
@@ -103,7 +105,7 @@ class StorageProcessTest {
   void startStorage(int i) throws InterruptedException {
     storage[i] = new Launcher.Daemon(Map.of(), "storage", "--node-id", Long.toString(nodeId(i)), "--listen",
         "tcp://127.0.0.1:0", "--disk", root.resolve("disk-" + i).toString(), "--mgmtd", mgmtdAddress.toString(),
-        "--cluster-id", CLUSTER, "--set", "mgmtd.client.heartbeat_interval=200ms",
+        "--cluster-id", CLUSTER, "--token-file", tokenFile.toString(), "--set", "mgmtd.client.heartbeat_interval=200ms",
         "--set", "mgmtd.client.routing_refresh_interval=200ms", "--set", "storage.fsync=batch",
         "--set", "storage.retry_wait=100ms", "--set", "rpc.worker_threads=4");
     addresses[i] = await(storage[i], STORAGE);
@@ -111,8 +113,9 @@ class StorageProcessTest {
 
   @BeforeEach
   void startCluster() throws Exception {
+    tokenFile = Launcher.initCluster(root.resolve("mgmtd"), CLUSTER);
     mgmtd = new Launcher.Daemon(Map.of(), "mgmtd", "--listen", "tcp://127.0.0.1:0", "--data",
-        root.resolve("mgmtd").toString(), "--node-id", "1", "--cluster-id", CLUSTER,
+        root.resolve("mgmtd").toString(), "--node-id", "1", "--cluster-id", CLUSTER, "--token-file", tokenFile.toString(),
         "--set", "mgmtd.heartbeat_timeout=2s", "--set", "mgmtd.primary_grace_period=0s",
         "--set", "mgmtd.tick_interval=100ms", "--set", "mgmtd.lease_duration=5s",
         "--set", "mgmtd.lease_renew_interval=1s");

@@ -89,6 +89,24 @@ public interface MgmtdService {
    */
   ChainInfo rotateLastSrv(String clusterId, long chainId, OptionalLong promote);
 
+  /**
+   * Adds a target to a chain or removes one (an operator's membership change); returns the chain as it is now.
+   * An added target joins as WAITING after the serving, syncing and waiting members and syncs from the tail of the
+   * serving ones when its node reports it ONLINE; adding a member again is a no-op. A removed target stays in the
+   * cluster in no chain (remove it with {@link #removeTarget}). Refused: unknown chain or target (ENOENT); adding a
+   * target of another chain (EEXIST) or on a node that already holds a member (EINVAL); removing a non-member
+   * (ENOENT), the only member, the last serving member or the lastsrv member (EBUSY).
+   */
+  ChainInfo updateChain(String clusterId, ChainUpdate update);
+
+  /**
+   * Deletes a target from the cluster. Allowed for a target in no chain, and for an OFFLINE member, which leaves its
+   * chain (next version) in the same step; the chain is returned then. Refused: unknown target (ENOENT); a member
+   * in any other state, or the only member of its chain (EBUSY: take it offline or use updateChain first). The
+   * storage node keeps the target's data until it is removed there; its reports of the target are then ignored.
+   */
+  Optional<ChainInfo> removeTarget(String clusterId, long targetId);
+
   // --- users ---------------------------------------------------------------------------------------------------
 
   /**

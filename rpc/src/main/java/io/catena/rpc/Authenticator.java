@@ -1,21 +1,26 @@
 package io.catena.rpc;
 
-import io.catena.common.Status;
+import io.catena.common.cluster.UserAccount;
 import java.net.SocketAddress;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Decides, before a handler runs, whether a request may proceed. Runs on an I/O thread, so it must be cheap and
- * never block. Implementations must be thread-safe.
+ * Decides, before a handler runs, whether a request may proceed and on whose behalf. Called on an I/O thread: it
+ * must not block, so an answer that needs a remote lookup comes back as an incomplete future and the server
+ * dispatches the request when it completes. Implementations must be thread-safe.
  */
 @FunctionalInterface
 public interface Authenticator {
 
-  /** Accepts everything; the default until real tokens exist. */
-  Authenticator ACCEPT_ALL = (token, peer, method) -> Status.ok();
+  /** Accepts everything without an identity: in-process tests and servers nobody configured a token check for. */
+  Authenticator ACCEPT_ALL = (token, peer, method) -> CompletableFuture.completedFuture(Optional.empty());
 
   /**
    * @param token the request's token bytes, empty when none was sent (do not modify)
-   * @return OK to run the call, or the error to reply with (typically EACCES)
+   * @return the user the token belongs to (empty: accepted without an identity), or a future failed with a
+   *     {@link io.catena.common.CatenaException} whose status is the reply (typically EACCES)
    */
-  Status authenticate(byte[] token, SocketAddress peer, MethodDescriptor<?, ?> method);
+  CompletableFuture<Optional<UserAccount>> authenticate(byte[] token, SocketAddress peer,
+      MethodDescriptor<?, ?> method);
 }

@@ -1,6 +1,7 @@
 package io.catena.rpc;
 
 import com.google.protobuf.Message;
+import io.catena.common.cluster.UserAccount;
 import io.catena.common.time.Deadline;
 import io.netty.buffer.ByteBuf;
 import java.net.SocketAddress;
@@ -36,6 +37,9 @@ public interface RpcCall<Req extends Message> {
 
   /** The caller's auth token, empty when none was sent. Do not modify. */
   byte[] authToken();
+
+  /** Whom the server's {@link Authenticator} found the token to belong to; empty on servers that check none. */
+  Optional<UserAccount> caller();
 
   /** True once the caller cancelled the call, gave up on it, or its connection closed. */
   boolean isCancelled();

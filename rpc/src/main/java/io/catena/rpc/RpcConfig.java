@@ -50,8 +50,16 @@ public final class RpcConfig {
   public static final Key<Duration> SHUTDOWN_GRACE = Key.duration("rpc.shutdown_grace").defaultValue("10s")
       .min("0s").doc("How long a stopping server lets in-flight calls finish before closing connections.");
 
-  public static final Key<String> AUTH_TOKEN = Key.string("rpc.auth_token").defaultValue("")
-      .doc("Token a client sends with every request (empty: none); servers check it with their Authenticator.");
+  public static final Key<String> AUTH_TOKEN = Key.string("rpc.auth_token").defaultValue("").secret()
+      .doc("Token a client sends with every request (empty: none, or the one in rpc.auth_token_file); servers"
+          + " check it with their Authenticator. Prefer the file: environment variables and arguments leak.");
+
+  public static final Key<String> AUTH_TOKEN_FILE = Key.string("rpc.auth_token_file").defaultValue("")
+      .doc("File whose first line is the token to send when rpc.auth_token is empty (e.g. DATA/admin.token).");
+
+  public static final Key<Duration> AUTH_CACHE_TTL = Key.duration("rpc.auth_cache_ttl").defaultValue("5s")
+      .min("0s").doc("How long a server trusts its last answer about a token; a revoked token stops working"
+          + " within this time. While mgmtd is unreachable a server keeps the last good answer.");
 
   public static final Key<Boolean> TCP_NODELAY = Key.bool("rpc.tcp_nodelay").defaultValue("true")
       .doc("Disable Nagle's algorithm; frames are already batched per event-loop turn.");

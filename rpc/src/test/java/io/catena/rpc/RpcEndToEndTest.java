@@ -236,7 +236,8 @@ class RpcEndToEndTest {
   @Test
   void authenticator_rejectsBadTokensWithEacces() throws Exception {
     Authenticator auth = (token, peer, method) -> new String(token, java.nio.charset.StandardCharsets.UTF_8)
-        .equals("s3cret") ? Status.ok() : Status.of(Errno.EACCES, "bad token");
+        .equals("s3cret") ? CompletableFuture.completedFuture(java.util.Optional.empty())
+        : CompletableFuture.failedFuture(CatenaException.of(Errno.EACCES, "bad token"));
     RpcServer s = server(Map.of(), LOOPBACK, auth);
     RpcClient anonymous = client(Map.of());
     assertEquals(Errno.EACCES, failure(anonymous.call(s.boundAddress(), TestServices.ECHO, text("a"))).code());

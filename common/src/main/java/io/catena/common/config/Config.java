@@ -71,7 +71,9 @@ public final class Config {
     StringBuilder sb = new StringBuilder();
     for (Key<?> k : schema.keys()) {
       Entry e = values.get(k.name());
-      sb.append(k.name()).append(" = ").append(ConfigSchema.tomlLiteral(k, e.value()))
+      String literal = ConfigSchema.tomlLiteral(k, e.value());
+      String shown = k.isSecret() && !literal.equals("\"\"") ? "\"<redacted>\"" : literal;
+      sb.append(k.name()).append(" = ").append(shown)
           .append("  (").append(e.source()).append(")\n");
     }
     return sb.toString();

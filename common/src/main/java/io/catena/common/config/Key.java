@@ -31,22 +31,24 @@ public final class Key<T> {
   private final List<Rule<T>> rules;
   private final String description;
   private final boolean hotUpdatable;
+  private final boolean secret;
 
   private Key(String name, ValueType<T> type, T defaultValue, List<Rule<T>> rules, String description,
-      boolean hotUpdatable) {
+      boolean hotUpdatable, boolean secret) {
     this.name = name;
     this.type = type;
     this.defaultValue = defaultValue;
     this.rules = List.copyOf(rules);
     this.description = description;
     this.hotUpdatable = hotUpdatable;
+    this.secret = secret;
   }
 
   public static <T> Key<T> of(String name, ValueType<T> type) {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("bad key name '" + name + "': use section.name in lower_snake_case");
     }
-    return new Key<>(name, type, null, List.of(), "", false);
+    return new Key<>(name, type, null, List.of(), "", false, false);
   }
 
   public static Key<Duration> duration(String name) {
@@ -88,25 +90,30 @@ public final class Key<T> {
   /** The default, written as in a config file (it is parsed and validated like one). */
   public Key<T> defaultValue(String text) {
     T v = type.parse(text);
-    return new Key<>(name, type, v, rules, description, hotUpdatable);
+    return new Key<>(name, type, v, rules, description, hotUpdatable, secret);
   }
 
   public Key<T> defaultTo(T value) {
-    return new Key<>(name, type, Objects.requireNonNull(value), rules, description, hotUpdatable);
+    return new Key<>(name, type, Objects.requireNonNull(value), rules, description, hotUpdatable, secret);
   }
 
   public Key<T> doc(String text) {
-    return new Key<>(name, type, defaultValue, rules, text, hotUpdatable);
+    return new Key<>(name, type, defaultValue, rules, text, hotUpdatable, secret);
   }
 
   public Key<T> hotUpdatable() {
-    return new Key<>(name, type, defaultValue, rules, description, true);
+    return new Key<>(name, type, defaultValue, rules, description, true, secret);
+  }
+
+  /** A credential: descriptions of the effective configuration (logs, get-conf) show it redacted. */
+  public Key<T> secret() {
+    return new Key<>(name, type, defaultValue, rules, description, hotUpdatable, true);
   }
 
   public Key<T> check(Predicate<T> test, String allowed) {
     List<Rule<T>> r = new ArrayList<>(rules);
     r.add(new Rule<>(test, allowed));
-    return new Key<>(name, type, defaultValue, r, description, hotUpdatable);
+    return new Key<>(name, type, defaultValue, r, description, hotUpdatable, secret);
   }
 
   /** At least {@code text}, parsed as this key's type. Works for any comparable value (sizes, durations, numbers). */
@@ -157,6 +164,10 @@ public final class Key<T> {
 
   public boolean isHotUpdatable() {
     return hotUpdatable;
+  }
+
+  public boolean isSecret() {
+    return secret;
   }
 
   public List<Rule<T>> rules() {

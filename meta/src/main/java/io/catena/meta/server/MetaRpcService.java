@@ -168,7 +168,8 @@ public final class MetaRpcService {
 
   private static <Req extends Message, Resp extends Message> void inline(ServiceDefinition.Builder b,
       MethodDescriptor<Req, Resp> method, Function<Req, Resp> body) {
-    RpcHandler<Req, Resp> h = call -> CompletableFuture.completedFuture(RpcReply.of(body.apply(call.request())));
+    RpcHandler<Req, Resp> h = call -> CompletableFuture.completedFuture(
+        RpcReply.of(body.apply(CallerIdentity.effectiveRequest(call))));
     b.inlineMethod(method, h);
   }
 
@@ -178,7 +179,8 @@ public final class MetaRpcService {
    */
   private static <Req extends Message, Resp extends Message> void on(ServiceDefinition.Builder b,
       MethodDescriptor<Req, Resp> method, Function<Req, Resp> body) {
-    RpcHandler<Req, Resp> h = call -> CompletableFuture.completedFuture(RpcReply.of(body.apply(call.request())));
+    RpcHandler<Req, Resp> h = call -> CompletableFuture.completedFuture(
+        RpcReply.of(body.apply(CallerIdentity.effectiveRequest(call))));
     b.method(method, h);
   }
 }

@@ -14,6 +14,7 @@ import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
 import io.catena.mgmtd.ChainSpec;
+import io.catena.mgmtd.ChainUpdate;
 import io.catena.mgmtd.ClientSession;
 import io.catena.mgmtd.HeartbeatReply;
 import io.catena.mgmtd.HeartbeatRequest;
@@ -32,9 +33,11 @@ import io.catena.mgmtd.proto.GetConfigRequest;
 import io.catena.mgmtd.proto.GetRoutingInfoReply;
 import io.catena.mgmtd.proto.GetRoutingInfoRequest;
 import io.catena.mgmtd.proto.OfflineTargetRequest;
+import io.catena.mgmtd.proto.RemoveTargetRequest;
 import io.catena.mgmtd.proto.RotateLastSrvRequest;
 import io.catena.mgmtd.proto.SetConfigRequest;
 import io.catena.mgmtd.proto.UidRequest;
+import io.catena.mgmtd.proto.UpdateChainRequest;
 import io.catena.mgmtd.proto.UploadChainTableRequest;
 import io.catena.mgmtd.proto.UploadChainsRequest;
 import io.catena.mgmtd.rpc.MgmtdMethods;
@@ -65,8 +68,9 @@ import org.slf4j.LoggerFactory;
  * thrown at once as the server sent them.
  *
  * <p>Retries resend the same request: registration, heartbeats (a retried duplicate is refused as ESTALE, which
- * {@link NodeAgent} handles), config and chain uploads are idempotent; addUser/setUserToken are not (a retry after a
- * lost reply may see EEXIST or mint a second token).
+ * {@link NodeAgent} handles), config and chain uploads and adding a chain member are idempotent; addUser/setUserToken
+ * are not (a retry after a lost reply may see EEXIST or mint a second token), nor are removing a chain member or a
+ * target (a retry after a lost reply sees ENOENT).
  *
  * <p>Thread-safe. Calls block the calling thread: never call from an RPC I/O thread. The RpcClient is borrowed,
  * not closed.
@@ -177,7 +181,11 @@ public final class MgmtdClient implements AutoCloseable {
         return reply;
       } catch (CatenaException e) {
         Status s = e.status();
-        last = s;
+        // An attempt cut short by the call's own deadline says nothing new: keep what a server last answered.
+        boolean outOfTime = s.code() == Errno.ETIMEDOUT && end - System.nanoTime() <= 0;
+        if (last == null || !outOfTime) {
+          last = s;
+        }
         Optional<Status.Redirect> redirect = s.redirect();
         if (redirect.isPresent() && !redirect.get().address().isEmpty()) {
           Address to = Address.parse(redirect.get().address());
@@ -341,6 +349,20 @@ public final class MgmtdClient implements AutoCloseable {
       promote.ifPresent(p -> b.setHasPromote(true).setPromote(p));
       var r = call(MgmtdMethods.ROTATE_LAST_SRV, b.build());
       return decode(() -> MgmtdProtos.fromMsg(r));
+    }
+
+    @Override
+    public ChainInfo updateChain(String cluster, ChainUpdate update) {
+      var r = call(MgmtdMethods.UPDATE_CHAIN, UpdateChainRequest.newBuilder().setClusterId(cluster)
+          .setChainId(update.chainId()).setOp(update.op().code()).setTargetId(update.targetId()).build());
+      return decode(() -> MgmtdProtos.fromMsg(r));
+    }
+
+    @Override
+    public Optional<ChainInfo> removeTarget(String cluster, long targetId) {
+      var r = call(MgmtdMethods.REMOVE_TARGET, RemoveTargetRequest.newBuilder().setClusterId(cluster)
+          .setTargetId(targetId).build());
+      return r.getWasMember() ? Optional.of(decode(() -> MgmtdProtos.fromMsg(r.getChain()))) : Optional.empty();
     }
 
     @Override

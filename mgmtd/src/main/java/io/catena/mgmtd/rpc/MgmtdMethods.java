@@ -22,12 +22,15 @@ import io.catena.mgmtd.proto.NodeInfoMsg;
 import io.catena.mgmtd.proto.NodeList;
 import io.catena.mgmtd.proto.OfflineTargetRequest;
 import io.catena.mgmtd.proto.RegisterNodeRequest;
+import io.catena.mgmtd.proto.RemoveTargetReply;
+import io.catena.mgmtd.proto.RemoveTargetRequest;
 import io.catena.mgmtd.proto.RotateLastSrvRequest;
 import io.catena.mgmtd.proto.SessionList;
 import io.catena.mgmtd.proto.SetConfigRequest;
 import io.catena.mgmtd.proto.TargetList;
 import io.catena.mgmtd.proto.TokenReply;
 import io.catena.mgmtd.proto.UidRequest;
+import io.catena.mgmtd.proto.UpdateChainRequest;
 import io.catena.mgmtd.proto.UploadChainTableRequest;
 import io.catena.mgmtd.proto.UploadChainsRequest;
 import io.catena.mgmtd.proto.UserAccountMsg;
@@ -92,4 +95,8 @@ public final class MgmtdMethods {
       m(21, "ListChains", ClusterRequest.getDefaultInstance(), ChainList.getDefaultInstance());
   public static final MethodDescriptor<ClusterRequest, ChainTableList> LIST_CHAIN_TABLES =
       m(22, "ListChainTables", ClusterRequest.getDefaultInstance(), ChainTableList.getDefaultInstance());
+  public static final MethodDescriptor<UpdateChainRequest, ChainInfoMsg> UPDATE_CHAIN =
+      m(23, "UpdateChain", UpdateChainRequest.getDefaultInstance(), ChainInfoMsg.getDefaultInstance());
+  public static final MethodDescriptor<RemoveTargetRequest, RemoveTargetReply> REMOVE_TARGET =
+      m(24, "RemoveTarget", RemoveTargetRequest.getDefaultInstance(), RemoveTargetReply.getDefaultInstance());
 }

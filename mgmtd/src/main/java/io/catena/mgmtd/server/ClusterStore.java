@@ -152,6 +152,10 @@ final class ClusterStore {
         .i64(t.chainId()).build());
   }
 
+  void clearTarget(ReadWriteTransaction txn, long id) {
+    txn.clear(targetKey(id));
+  }
+
   private static StoredTarget decodeTarget(byte[] v) {
     Codec.Reader r = Codec.reader(v, "target");
     return new StoredTarget(r.i64(), r.i64(), r.i32(), r.i64());

@@ -58,6 +58,12 @@ final class LiveState {
     targets.put(targetId, t);
   }
 
+  /** A removed target: what was heard of it must not resurface if its id is used again. */
+  void forgetTarget(long targetId) {
+    targets.remove(targetId);
+    fenced.remove(targetId);
+  }
+
   void fence(long targetId) {
     fenced.add(targetId);
   }

@@ -7,8 +7,10 @@ import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvEngines;
+import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.MgmtdRoleConfig;
 import io.catena.mgmtd.MgmtdService;
+import io.catena.mgmtd.auth.ClusterAuthenticators;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcServer;
 import java.time.Clock;
@@ -21,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One standalone mgmtd: the KV engine ({@code kv.engine_url}), an {@link MgmtdServer} ticking on the system clock,
- * and an RPC server offering {@link MgmtdRpcService}. Several mgmtd processes fail over only if they share one KV
+ * One standalone mgmtd: the KV engine ({@code kv.engine_url}, which {@link ClusterInit} must have initialized), an
+ * {@link MgmtdServer} ticking on the system clock, and an RPC server offering {@link MgmtdRpcService} to callers
+ * with a valid token ({@link MgmtdAccess}). Several mgmtd processes fail over only if they share one KV
  * store: the embedded RocksDB engine can be opened by one process at a time, so with it there is exactly one mgmtd
  * (failover needs a distributed engine; it is tested in-process with several MgmtdServers on one engine).
  *
@@ -56,9 +59,13 @@ public final class MgmtdProcess implements AutoCloseable {
     try {
       // The server must know its real address (port 0 picks one at bind), and the RPC server needs the service
       // at bind time: bind with a forwarder first, and answer "starting" until the server exists.
+      String clusterId = config.get(MgmtdConfig.CLUSTER_ID);
+      ClusterInit.requireInitialized(kv, clusterId);
       AtomicReference<MgmtdService> target = new AtomicReference<>();
+      MgmtdService deferred = MgmtdRpcService.deferred(target, "mgmtd " + nodeId);
       rpc = Rpc.server(config, Address.parse(config.get(MgmtdRoleConfig.LISTEN)),
-          List.of(MgmtdRpcService.definition(MgmtdRpcService.deferred(target, "mgmtd " + nodeId))));
+          List.of(MgmtdRpcService.definition(deferred)),
+          ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config));
       server = new MgmtdServer(kv, Clock.systemUTC(), new SplittableRandom(), config, nodeId,
           rpc.boundAddress().toString(), schemas);
       target.set(server);

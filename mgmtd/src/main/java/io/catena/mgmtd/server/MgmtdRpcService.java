@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.cluster.NodeType;
+import io.catena.mgmtd.ChainUpdate;
 import io.catena.mgmtd.MgmtdService;
 import io.catena.mgmtd.proto.ChainList;
 import io.catena.mgmtd.proto.ChainTableList;
@@ -11,6 +12,7 @@ import io.catena.mgmtd.proto.Empty;
 import io.catena.mgmtd.proto.GetConfigReply;
 import io.catena.mgmtd.proto.GetRoutingInfoReply;
 import io.catena.mgmtd.proto.NodeList;
+import io.catena.mgmtd.proto.RemoveTargetReply;
 import io.catena.mgmtd.proto.SessionList;
 import io.catena.mgmtd.proto.TargetList;
 import io.catena.mgmtd.proto.TokenReply;
@@ -79,6 +81,14 @@ public final class MgmtdRpcService {
     bind(b, MgmtdMethods.OFFLINE_TARGET, r -> MgmtdProtos.toMsg(s.offlineTarget(r.getClusterId(), r.getTargetId())));
     bind(b, MgmtdMethods.ROTATE_LAST_SRV, r -> MgmtdProtos.toMsg(s.rotateLastSrv(r.getClusterId(), r.getChainId(),
         r.getHasPromote() ? OptionalLong.of(r.getPromote()) : OptionalLong.empty())));
+    bind(b, MgmtdMethods.UPDATE_CHAIN, r -> MgmtdProtos.toMsg(s.updateChain(r.getClusterId(),
+        decode(() -> new ChainUpdate(r.getChainId(), ChainUpdate.Op.fromCode(r.getOp()), r.getTargetId())))));
+    bind(b, MgmtdMethods.REMOVE_TARGET, r -> {
+      var got = s.removeTarget(r.getClusterId(), r.getTargetId());
+      RemoveTargetReply.Builder rb = RemoveTargetReply.newBuilder().setWasMember(got.isPresent());
+      got.ifPresent(c -> rb.setChain(MgmtdProtos.toMsg(c)));
+      return rb.build();
+    });
     bind(b, MgmtdMethods.ADD_USER, r -> TokenReply.newBuilder().setToken(s.addUser(r.getClusterId(),
         decode(() -> MgmtdProtos.fromMsg(r.getUser())))).build());
     bind(b, MgmtdMethods.SET_USER_TOKEN, r -> TokenReply.newBuilder().setToken(s.setUserToken(r.getClusterId(),

@@ -25,6 +25,7 @@ import io.catena.kv.RetryPolicy;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.TxnFunction;
 import io.catena.mgmtd.ChainSpec;
+import io.catena.mgmtd.ChainUpdate;
 import io.catena.mgmtd.ClientSession;
 import io.catena.mgmtd.ConfigApplier;
 import io.catena.mgmtd.HeartbeatReply;
@@ -37,6 +38,7 @@ import io.catena.mgmtd.SessionRequest;
 import io.catena.mgmtd.TargetReport;
 import io.catena.mgmtd.TargetSpec;
 import io.catena.mgmtd.VersionedConfig;
+import io.catena.mgmtd.chain.ChainMembership;
 import io.catena.mgmtd.chain.ChainStateMachine;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,6 +60,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -83,7 +86,7 @@ import org.tomlj.TomlParseResult;
  */
 public final class MgmtdServer implements MgmtdService, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MgmtdServer.class);
-  private static final Pattern USER_NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+  static final Pattern USER_NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
 
   private final KvEngine kv;
   private final Clock clock;
@@ -474,10 +477,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
 
   @Override
   public NodeInfo registerNode(RegisterRequest req) {
-    lock.lock();
-    try {
-      checkCluster(req.clusterId());
-      requirePrimary();
+    return asPrimary(req.clusterId(), () -> {
       if (req.nodeId() <= 0) {
         throw CatenaException.of(Errno.EINVAL, "node id must be positive: %d", req.nodeId());
       }
@@ -521,9 +521,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       }
       r.targets().forEach(live::fence);
       return r.node().withRuntime(now, 0, "");
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   /** The targets of a restarted node that its chains do not show offline yet: they must be seen offline first. */
@@ -543,10 +541,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
 
   @Override
   public HeartbeatReply heartbeat(HeartbeatRequest req) {
-    lock.lock();
-    try {
-      checkCluster(req.clusterId());
-      requirePrimary();
+    return asPrimary(req.clusterId(), () -> {
       long now = clock.millis();
       Snapshot s = read(this::snapshot);
       NodeInfo node = s.nodes.get(req.nodeId());
@@ -564,21 +559,30 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
             req.nodeId(), req.heartbeatVersion(), prev.get().heartbeatVersion());
       }
       Set<Long> seen = new HashSet<>();
+      List<TargetReport> reports = new ArrayList<>(req.targets().size());
       for (TargetReport tr : req.targets()) {
         if (!seen.add(tr.targetId())) {
           throw CatenaException.of(Errno.EINVAL, "node %d reports target %d twice", req.nodeId(), tr.targetId());
         }
         StoredTarget st = s.targets.get(tr.targetId());
-        if (st == null || st.nodeId() != req.nodeId()) {
+        if (st == null) {
+          // Removed by an operator (remove-target) while the node still holds it: nobody routes to it any more, and
+          // refusing the whole heartbeat would make the node look dead.
+          continue;
+        }
+        if (st.nodeId() != req.nodeId()) {
           throw CatenaException.of(Errno.EINVAL, "node %d reports target %d, which is not one of its targets",
               req.nodeId(), tr.targetId());
         }
         ChainInfo c = s.chains.get(st.chainId());
         long current = c == null ? 0 : c.version();
-        if (tr.chainVersion() > current) {
+        // A target in no chain (created for update-chain --add, or just removed from its chain) may still carry
+        // the storage node's chain version: there is nothing in mgmtd it could be ahead of.
+        if (st.chainId() != 0 && tr.chainVersion() > current) {
           throw CatenaException.of(Errno.EINVAL, "node %d reports target %d at chain version %d, but chain %d is at"
               + " version %d", req.nodeId(), tr.targetId(), tr.chainVersion(), st.chainId(), current);
         }
+        reports.add(tr);
       }
       // Accepted: from here on the heartbeat changes state.
       if (node.status() == NodeStatus.FAILED) {
@@ -595,14 +599,14 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       live.putNode(req.nodeId(), new LiveState.NodeLive(req.incarnation(), now, req.heartbeatVersion(),
           req.configVersion(), req.configStatus()));
       // A target the node no longer reports (disk pulled, never set up) is not served: it counts as offline.
-      Set<Long> reported = req.targets().stream().map(TargetReport::targetId).collect(Collectors.toSet());
+      Set<Long> reported = reports.stream().map(TargetReport::targetId).collect(Collectors.toSet());
       for (StoredTarget st : s.targets.values()) {
         if (st.nodeId() == req.nodeId() && !reported.contains(st.targetId())) {
           live.putTarget(st.targetId(), new LiveState.TargetLive(LocalTargetState.OFFLINE, 0, 0, 0));
         }
       }
       List<NodeCommand> commands = new ArrayList<>();
-      for (TargetReport tr : req.targets()) {
+      for (TargetReport tr : reports) {
         live.putTarget(tr.targetId(),
             new LiveState.TargetLive(tr.state(), tr.chainVersion(), tr.usedBytes(), tr.capacityBytes()));
         ChainInfo c = s.chains.get(s.targets.get(tr.targetId()).chainId());
@@ -622,27 +626,20 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
           .filter(v -> v.version() > req.configVersion());
       long rv = read(store::routingVersion);
       return new HeartbeatReply(rv, cfg, commands);
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   // --- routing -----------------------------------------------------------------------------------------------
 
   @Override
   public Optional<RoutingInfo> getRoutingInfo(String cluster, long sinceVersion) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       Snapshot s = read(this::snapshot);
       if (s.routingVersion == sinceVersion) {
         return Optional.empty();
       }
       return Optional.of(routing(s));
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   private RoutingInfo routing(Snapshot s) {
@@ -674,10 +671,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
 
   @Override
   public VersionedConfig setConfig(String cluster, NodeType type, String toml) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       Objects.requireNonNull(type, "type");
       validateConfig(type, Objects.requireNonNull(toml, "toml"));
       return write(txn -> {
@@ -689,9 +683,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         store.putConfig(txn, v);
         return v;
       });
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   private void validateConfig(NodeType type, String toml) {
@@ -713,27 +705,19 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
 
   @Override
   public Optional<VersionedConfig> getConfig(String cluster, NodeType type, long version) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       if (version < 0) {
         throw CatenaException.of(Errno.EINVAL, "config version must not be negative: %d", version);
       }
       return read(txn -> version == 0 ? store.latestConfig(txn, type) : store.config(txn, type, version));
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   // --- client sessions ---------------------------------------------------------------------------------------
 
   @Override
   public ClientSession extendSession(SessionRequest req) {
-    lock.lock();
-    try {
-      checkCluster(req.clusterId());
-      requirePrimary();
+    return asPrimary(req.clusterId(), () -> {
       if (req.clientId().isEmpty() || req.clientId().length() > 256) {
         throw CatenaException.of(Errno.EINVAL, "client id must have 1-256 characters");
       }
@@ -751,39 +735,27 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         return n;
       });
       return toSession(s, timeout);
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public void closeSession(String cluster, String clientId) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    asPrimary(cluster, () -> {
       write(txn -> {
         store.clearSession(txn, clientId);
         return null;
       });
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public List<ClientSession> listSessions(String cluster) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       long now = clock.millis();
       long timeout = config.get(MgmtdConfig.CLIENT_SESSION_TIMEOUT).toMillis();
       return read(store::sessions).stream().filter(s -> s.lastExtendMillis() + timeout > now)
           .map(s -> toSession(s, timeout)).toList();
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   private static ClientSession toSession(StoredSession s, long timeout) {
@@ -795,10 +767,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
 
   @Override
   public List<TargetInfo> createTargets(String cluster, List<TargetSpec> specs) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       write(txn -> {
         Map<Long, NodeInfo> nodes = byId(store.nodes(txn), NodeInfo::nodeId);
         Map<Long, StoredTarget> existing = byId(store.targets(txn), StoredTarget::targetId);
@@ -813,17 +782,12 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       });
       Snapshot s = read(this::snapshot);
       return specs.stream().map(t -> targetInfo(s.targets.get(t.targetId()), s)).toList();
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public List<ChainInfo> uploadChains(String cluster, List<ChainSpec> specs) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       return write(txn -> {
         Map<Long, StoredTarget> targets = byId(store.targets(txn), StoredTarget::targetId);
         Map<Long, ChainInfo> existing = new LinkedHashMap<>(byId(store.chains(txn), ChainInfo::chainId));
@@ -841,17 +805,12 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         }
         return specs.stream().map(c -> existing.get(c.chainId())).toList();
       });
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public ChainTable uploadChainTable(String cluster, int tableId, List<Long> chainIds) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       List<Long> ids = List.copyOf(chainIds);
       return write(txn -> {
         ClusterValidator.chainTable(tableId, ids, byId(store.chains(txn), ChainInfo::chainId));
@@ -864,17 +823,12 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         store.bumpRoutingVersion(txn);
         return t;
       });
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public ChainInfo offlineTarget(String cluster, long targetId) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       Snapshot s = read(this::snapshot);
       StoredTarget t = s.targets.get(targetId);
       if (t == null) {
@@ -890,25 +844,89 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       unfenceIfSeenOffline(result);
       log.info("mgmtd {}: operator took target {} offline: {}", nodeId, targetId, result);
       return result;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public ChainInfo rotateLastSrv(String cluster, long chainId, OptionalLong promote) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       ChainInfo c = read(txn -> store.chain(txn, chainId))
           .orElseThrow(() -> CatenaException.of(Errno.ENOENT, "unknown chain %d", chainId));
       ChainInfo result = putChainIfUnchanged(c, ChainStateMachine.rotateLastSrv(c, promote));
       log.warn("mgmtd {}: operator rotated lastsrv of chain {}: {}", nodeId, chainId, result);
       return result;
-    } finally {
-      lock.unlock();
-    }
+    });
+  }
+
+  @Override
+  public ChainInfo updateChain(String cluster, ChainUpdate u) {
+    Objects.requireNonNull(u, "update");
+    return asPrimary(cluster, () -> {
+      // One transaction reads the chain and every member it checks: a concurrent scan or upload conflicts with it.
+      ChainInfo result = write(txn -> {
+        ChainInfo c = store.chain(txn, u.chainId())
+            .orElseThrow(() -> CatenaException.of(Errno.ENOENT, "unknown chain %d", u.chainId()));
+        StoredTarget t = store.target(txn, u.targetId())
+            .orElseThrow(() -> CatenaException.of(Errno.ENOENT, "unknown target %d", u.targetId()));
+        ChainInfo next;
+        if (u.op() == ChainUpdate.Op.ADD) {
+          if (t.chainId() != 0 && t.chainId() != c.chainId()) {
+            throw CatenaException.of(Errno.EEXIST, "target %d already belongs to chain %d; remove it there first",
+                t.targetId(), t.chainId());
+          }
+          for (long member : c.targetIds()) {
+            StoredTarget m = store.target(txn, member).orElseThrow();
+            if (member != t.targetId() && m.nodeId() == t.nodeId()) {
+              // A chain's replicas must survive the loss of one node; two on one node defeat that.
+              throw CatenaException.of(Errno.EINVAL, "chain %d already has target %d on node %d; a chain needs its"
+                  + " targets on different nodes", c.chainId(), member, t.nodeId());
+            }
+          }
+          next = ChainMembership.add(c, t.targetId());
+        } else {
+          next = ChainMembership.remove(c, t.targetId());
+        }
+        if (next == c) {
+          return c;
+        }
+        store.putChain(txn, next);
+        store.putTarget(txn, t.withChain(u.op() == ChainUpdate.Op.ADD ? c.chainId() : 0));
+        store.bumpRoutingVersion(txn);
+        return next;
+      });
+      log.warn("mgmtd {}: operator {} target {} {} chain {}: {}", nodeId, u.op() == ChainUpdate.Op.ADD ? "added"
+          : "removed", u.targetId(), u.op() == ChainUpdate.Op.ADD ? "to" : "from", u.chainId(), result);
+      return result;
+    });
+  }
+
+  @Override
+  public Optional<ChainInfo> removeTarget(String cluster, long targetId) {
+    return asPrimary(cluster, () -> {
+      Optional<ChainInfo> result = write(txn -> {
+        StoredTarget t = store.target(txn, targetId)
+            .orElseThrow(() -> CatenaException.of(Errno.ENOENT, "unknown target %d", targetId));
+        Optional<ChainInfo> after = Optional.empty();
+        if (t.chainId() != 0) {
+          ChainInfo c = store.chain(txn, t.chainId()).orElseThrow();
+          PublicTargetState st = c.stateOf(targetId).orElse(PublicTargetState.OFFLINE);
+          if (st != PublicTargetState.OFFLINE) {
+            throw CatenaException.of(Errno.EBUSY, "target %d is %s in chain %d; take it offline first"
+                + " (offline-target %d) or move it out (update-chain --remove)", targetId, st, c.chainId(), targetId);
+          }
+          ChainInfo next = ChainMembership.remove(c, targetId);
+          store.putChain(txn, next);
+          after = Optional.of(next);
+        }
+        store.clearTarget(txn, targetId);
+        store.bumpRoutingVersion(txn);
+        return after;
+      });
+      live.forgetTarget(targetId);
+      log.warn("mgmtd {}: operator removed target {}{}", nodeId, targetId,
+          result.map(c -> " (chain now " + c + ")").orElse(""));
+      return result;
+    });
   }
 
   /** Writes {@code next} if the stored chain is still {@code base}; otherwise the caller's decision is stale. */
@@ -929,10 +947,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
 
   @Override
   public String addUser(String cluster, UserAccount user) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       if (!USER_NAME.matcher(user.name()).matches()) {
         throw CatenaException.of(Errno.EINVAL, "bad user name '%s': 1-32 characters of [a-z0-9_.-], starting with a"
             + " letter or _", user.name());
@@ -952,17 +967,12 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         return null;
       });
       return token;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public String setUserToken(String cluster, long uid) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       String token = Tokens.newToken();
       write(txn -> {
         ClusterStore.StoredUser u = store.user(txn, uid)
@@ -972,52 +982,35 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         return null;
       });
       return token;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public void removeUser(String cluster, long uid) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    asPrimary(cluster, () -> {
       write(txn -> {
         store.clearUser(txn, store.user(txn, uid)
             .orElseThrow(() -> CatenaException.of(Errno.ENOENT, "unknown uid %d", uid)));
         return null;
       });
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public List<UserAccount> listUsers(String cluster) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       return read(store::users).stream().map(ClusterStore.StoredUser::user).toList();
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
   public UserAccount authenticate(String cluster, String token) {
-    lock.lock();
-    try {
-      checkCluster(cluster);
-      requirePrimary();
+    return asPrimary(cluster, () -> {
       byte[] hash = Tokens.hash(token);
       return read(txn -> store.uidOfToken(txn, hash).flatMap(uid -> store.user(txn, uid)))
           .map(ClusterStore.StoredUser::user)
           .orElseThrow(() -> CatenaException.of(Errno.EKEYREJECTED, "unknown token"));
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
@@ -1045,6 +1038,29 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   }
 
   // --- plumbing ----------------------------------------------------------------------------------------------
+
+  /**
+   * The frame of every service call: under the lock, refused unless it names this cluster and this instance is
+   * primary (a redirect otherwise). Writes inside still go through {@link #write}, which re-checks the lease in the
+   * transaction itself.
+   */
+  private <T> T asPrimary(String cluster, Supplier<T> body) {
+    lock.lock();
+    try {
+      checkCluster(cluster);
+      requirePrimary();
+      return body.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void asPrimary(String cluster, Runnable body) {
+    asPrimary(cluster, () -> {
+      body.run();
+      return null;
+    });
+  }
 
   private void checkCluster(String requested) {
     if (!clusterId.equals(requested)) {

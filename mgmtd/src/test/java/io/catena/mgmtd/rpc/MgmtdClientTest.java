@@ -48,14 +48,14 @@ class MgmtdClientTest {
       addressOfA.set(a.boundAddress().toString());
       addressOfB.set(b.boundAddress().toString());
       MgmtdClient client = new MgmtdClient(rpc, List.of(a.boundAddress()), RpcCluster.CLUSTER,
-          RpcCluster.clientConfig(Map.of("mgmtd.client.timeout", "500ms")));
+          RpcCluster.clientConfig(Map.of("mgmtd.client.timeout", "2s")));
       long start = System.nanoTime();
       CatenaException e = assertThrows(CatenaException.class, () -> client.service().listNodes(RpcCluster.CLUSTER));
       long tookMs = (System.nanoTime() - start) / 1_000_000;
       assertEquals(Errno.ETIMEDOUT, e.errno(), e.getMessage());
       assertTrue(e.isRetryable());
       assertTrue(e.getMessage().contains("not primary"), "the last error is named: " + e.getMessage());
-      assertTrue(tookMs >= 400 && tookMs < 3000, "bounded by the timeout: " + tookMs + " ms");
+      assertTrue(tookMs >= 1900 && tookMs < 8000, "bounded by the timeout: " + tookMs + " ms");
       // Redirects are followed at once only a few times in a row, then backed off: no busy loop.
       assertTrue(calls.get() < 100, "calls: " + calls.get());
     }

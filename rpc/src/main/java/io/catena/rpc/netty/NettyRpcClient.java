@@ -11,6 +11,7 @@ import io.catena.rpc.CallOptions;
 import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcConfig;
+import io.catena.rpc.auth.AuthTokens;
 import io.catena.rpc.RpcResponse;
 import io.catena.rpc.proto.ErrorDetail;
 import io.netty.bootstrap.Bootstrap;
@@ -66,7 +67,7 @@ public final class NettyRpcClient implements RpcClient {
   private volatile boolean closed;
 
   public NettyRpcClient(Config config) {
-    String t = config.get(RpcConfig.AUTH_TOKEN);
+    String t = AuthTokens.clientToken(config);
     this.token = t.isEmpty() ? null : t.getBytes(StandardCharsets.UTF_8);
     this.defaultTimeout = config.get(RpcConfig.DEFAULT_TIMEOUT);
     this.maxOutstanding = config.get(RpcConfig.MAX_OUTSTANDING_BYTES_PER_CONNECTION).bytes();

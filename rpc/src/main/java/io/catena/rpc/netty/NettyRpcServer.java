@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.Status;
+import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
 import io.catena.common.time.Deadline;
@@ -43,6 +44,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -346,18 +348,41 @@ public final class NettyRpcServer implements RpcServer {
             Status.retryable(Errno.ESHUTDOWN, "server %s is shutting down", bound));
         return;
       }
-      Status auth = authenticator.authenticate(f.token, peer, b.method());
-      if (!auth.isOk()) {
+      CompletableFuture<Optional<UserAccount>> auth;
+      try {
+        auth = authenticator.authenticate(f.token, peer, b.method());
+      } catch (RuntimeException e) {
+        auth = CompletableFuture.failedFuture(e);
+      }
+      if (auth.isDone()) {
+        boolean refused = auth.isCompletedExceptionally();
+        admitAuthenticated(b, f, peer, refused ? null : auth.resultNow(), refused ? auth.exceptionNow() : null);
+      } else {
+        // A token the authenticator must look up remotely: continue on this connection's event loop when known.
+        auth.whenCompleteAsync((user, e) -> admitAuthenticated(b, f, peer, user, e), ch.eventLoop());
+      }
+    }
+
+    private void admitAuthenticated(Binding<?, ?> b, Frame f, SocketAddress peer, Optional<UserAccount> user,
+        Throwable error) {
+      if (error != null) {
         f.release();
+        Status auth = CatenaException.statusOf(error);
         LOG.info("refused {} from {}: {}", b.method().fullName(), peer, auth);
         replyError(f.requestId, f.serviceId, f.methodId, auth);
         return;
       }
-      dispatch(b, f, peer);
+      if (draining) {
+        f.release();
+        replyError(f.requestId, f.serviceId, f.methodId,
+            Status.retryable(Errno.ESHUTDOWN, "server %s is shutting down", bound));
+        return;
+      }
+      dispatch(b, f, peer, user == null ? Optional.empty() : user);
     }
 
     private <Req extends Message, Resp extends Message> void dispatch(Binding<Req, Resp> b, Frame f,
-        SocketAddress peer) {
+        SocketAddress peer, Optional<UserAccount> user) {
       Req req;
       try {
         req = WireFormat.parse(b.method().requestParser(), f.body);
@@ -372,7 +397,7 @@ public final class NettyRpcServer implements RpcServer {
       f.releaseBody();
       Deadline deadline = f.timeoutMillis == 0 ? Deadline.none()
           : Deadline.in(clock, Duration.ofMillis(f.timeoutMillis));
-      ServerCallImpl<Req> call = new ServerCallImpl<>(b.method(), req, f.requestId, peer, deadline, f.token,
+      ServerCallImpl<Req> call = new ServerCallImpl<>(b.method(), req, f.requestId, peer, deadline, f.token, user,
           f.takeAttachment());
       if (calls.putIfAbsent(f.requestId, call) != null) {
         call.releaseAttachment();

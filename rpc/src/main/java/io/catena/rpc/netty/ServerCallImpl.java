@@ -1,6 +1,7 @@
 package io.catena.rpc.netty;
 
 import com.google.protobuf.Message;
+import io.catena.common.cluster.UserAccount;
 import io.catena.common.time.Deadline;
 import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.RpcCall;
@@ -22,18 +23,20 @@ final class ServerCallImpl<Req extends Message> implements RpcCall<Req> {
   private final SocketAddress remote;
   private final Deadline deadline;
   private final byte[] token;
+  private final Optional<UserAccount> caller;
   private ByteBuf attachment;
   private boolean cancelled;
   private List<Runnable> cancelActions;
 
   ServerCallImpl(MethodDescriptor<Req, ?> method, Req request, long requestId, SocketAddress remote,
-      Deadline deadline, byte[] token, ByteBuf attachment) {
+      Deadline deadline, byte[] token, Optional<UserAccount> caller, ByteBuf attachment) {
     this.method = method;
     this.request = request;
     this.requestId = requestId;
     this.remote = remote;
     this.deadline = deadline;
     this.token = token;
+    this.caller = caller;
     this.attachment = attachment;
   }
 
@@ -85,6 +88,11 @@ final class ServerCallImpl<Req extends Message> implements RpcCall<Req> {
   @Override
   public byte[] authToken() {
     return token;
+  }
+
+  @Override
+  public Optional<UserAccount> caller() {
+    return caller;
   }
 
   @Override

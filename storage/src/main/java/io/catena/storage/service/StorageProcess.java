@@ -10,6 +10,7 @@ import io.catena.common.net.Address;
 import io.catena.mgmtd.ConfigApplier;
 import io.catena.mgmtd.NodeCommand;
 import io.catena.mgmtd.TargetReport;
+import io.catena.mgmtd.auth.ClusterAuthenticators;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.NodeAgent;
 import io.catena.mgmtd.client.RoutingCache;
@@ -74,7 +75,7 @@ public final class StorageProcess implements AutoCloseable {
       routing = new RoutingCache(mgmtd, config);
       routing.start();
       server = new StorageServer(config, Address.parse(config.get(StorageRoleConfig.LISTEN)), disks, routing,
-          clock);
+          clock, ClusterAuthenticators.viaMgmtd(mgmtd, StorageAccess::of, config));
       StorageServer s = server;
       RoutingCache r = routing;
       agent = new NodeAgent(mgmtd, NodeType.STORAGE, nodeId, server.address(), System.currentTimeMillis(),

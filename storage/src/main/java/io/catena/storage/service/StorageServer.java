@@ -3,6 +3,7 @@ package io.catena.storage.service;
 import io.catena.common.cluster.RoutingSource;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
+import io.catena.rpc.Authenticator;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcServer;
@@ -25,13 +26,19 @@ public final class StorageServer implements AutoCloseable {
   private final ScheduledExecutorService ticker;
 
   public StorageServer(Config config, Address bind, List<Path> disks, RoutingSource routing, Clock clock) {
+    this(config, bind, disks, routing, clock, Authenticator.ACCEPT_ALL);
+  }
+
+  /** As above, checking every request with {@code authenticator} (see {@link StorageAccess}). */
+  public StorageServer(Config config, Address bind, List<Path> disks, RoutingSource routing, Clock clock,
+      Authenticator authenticator) {
     this.targets = new TargetManager(disks, config, clock);
     RpcClient client = null;
     StorageService svc = null;
     try {
       client = Rpc.client(config);
       svc = new StorageService(targets, routing, client, config);
-      this.server = Rpc.server(config, bind, List.of(svc.definition()));
+      this.server = Rpc.server(config, bind, List.of(svc.definition()), authenticator);
     } catch (RuntimeException e) {
       if (svc != null) {
         svc.close();

@@ -1,4 +1,4 @@
-package io.catena.dist;
+package io.catena.admin;
 
 import io.catena.placement.BalanceReport;
 import io.catena.placement.InfeasiblePlacementException;
