@@ -8,6 +8,13 @@ public final class ClientConfig {
   private ClientConfig() {}
 
   public static final Key<DataSize> WRITE_BEHIND = Key.dataSize("client.write_behind").defaultValue("16MiB")
+      .hotUpdatable()
       .range("0B", "1GiB").doc("Written data per open file that may still be on its way to the storage chains "
-          + "when write(2) returns; fsync, close and reads wait for it. 0 makes every write synchronous.");
+          + "when write(2) returns; fsync, close and reads wait for it. 0 makes every write synchronous. Hot on a "
+          + "mount: a change applies to files that start writing afterwards (open files keep their window).");
+
+  public static final Key<DataSize> LENGTH_HINT_STEP = Key.dataSize("client.length_hint_step").defaultValue("4MiB")
+      .hotUpdatable().range("0B", "1GiB").doc("A file writing past its last reported length by this much tells meta"
+          + " its new length in the background, so directory quotas refuse growth while the file is still being"
+          + " written (the next write fails with EDQUOT) rather than only at close. 0: only close and fsync report.");
 }

@@ -87,13 +87,13 @@ final class ControlProcess implements AutoCloseable {
       // Meta needs storage (for exact lengths and GC), storage needs routing, routing needs mgmtd's address, which
       // exists only once the RPC server is bound: meta starts with a forwarder filled in below.
       AtomicReference<ChunkStorage> storageRef = new AtomicReference<>();
+      AtomicReference<MgmtdService> mgmtdRef = new AtomicReference<>();
+      String clusterId = config.get(io.catena.mgmtd.MgmtdConfig.CLUSTER_ID);
       AtomicReference<RoutingCache> routingRef = new AtomicReference<>();
       KvMetaService meta = new KvMetaService(runner, clock, config,
           id -> routingRef.get() == null ? java.util.Optional.empty() : routingRef.get().current().latestChainTable(id),
-          forwarding(storageRef));
-      AtomicReference<MgmtdService> mgmtdRef = new AtomicReference<>();
+          forwarding(storageRef, mgmtdRef, clusterId));
       long nodeId = config.get(ControlConfig.NODE_ID);
-      String clusterId = config.get(io.catena.mgmtd.MgmtdConfig.CLUSTER_ID);
       ClusterInit.requireInitialized(kv, clusterId);
       MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
       RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
@@ -156,8 +156,13 @@ final class ControlProcess implements AutoCloseable {
     }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** A ChunkStorage that forwards to the real one once it exists, failing retryably before. */
-  private static ChunkStorage forwarding(AtomicReference<ChunkStorage> ref) {
+  /**
+   * A ChunkStorage that forwards to the real one once it exists, failing retryably before. Space comes from mgmtd's
+   * live view of its targets (what their last heartbeats said), not from a routing snapshot: capacity and usage
+   * change without a new routing version, so a cached snapshot would show df numbers of long ago.
+   */
+  private static ChunkStorage forwarding(AtomicReference<ChunkStorage> ref, AtomicReference<MgmtdService> mgmtd,
+      String clusterId) {
     return new ChunkStorage() {
       private ChunkStorage target() {
         ChunkStorage s = ref.get();
@@ -184,7 +189,21 @@ final class ControlProcess implements AutoCloseable {
 
       @Override
       public long[] space() {
+        MgmtdService m = mgmtd.get();
         ChunkStorage s = ref.get();
+        try {
+          if (m != null) {
+            long capacity = 0;
+            long used = 0;
+            for (io.catena.common.cluster.TargetInfo t : m.listTargets(clusterId)) {
+              capacity += t.capacityBytes();
+              used += t.usedBytes();
+            }
+            return new long[] {capacity, Math.max(0, capacity - used)};
+          }
+        } catch (io.catena.common.CatenaException e) {
+          LOG.debug("space from mgmtd unavailable ({}); using the routing snapshot", e.getMessage());
+        }
         return s == null ? new long[] {0, 0} : s.space();
       }
     };

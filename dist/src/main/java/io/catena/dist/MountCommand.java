@@ -100,7 +100,7 @@ final class MountCommand implements Callable<Integer> {
       }, every, every, TimeUnit.MILLISECONDS);
       try (MetaClient meta = MetaClient.create(config, metaServers(routing, config), clientId)) {
         CatenaFileSystem fs = new CatenaFileSystem(meta, new FileLayoutIo(new StorageChunkIo(storage), routing),
-            clientId, config.get(io.catena.client.ClientConfig.WRITE_BEHIND).bytes());
+            clientId, config);
         FuseMount mount = FuseMount.mount(mountpoint, fs, config, "catena").closeOnShutdown();
         spec.commandLine().getOut().println("mounted catena on " + mountpoint.toAbsolutePath() + " (client "
             + clientId + ")");

@@ -19,6 +19,14 @@ public record Entry(long generation, Attr attr, Duration entryTimeout, Duration 
     return new Entry(0, attr, null, null);
   }
 
+  /**
+   * A lookup answer meaning "no such name", which the kernel remembers for {@code timeout} (a negative dentry):
+   * only valid as the result of {@link FuseFileSystem#lookup}. A zero timeout caches nothing.
+   */
+  public static Entry negative(Duration timeout) {
+    return new Entry(0, new Attr(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), timeout, Duration.ZERO);
+  }
+
   public long ino() {
     return attr.ino();
   }

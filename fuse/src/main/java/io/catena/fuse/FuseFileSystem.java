@@ -44,9 +44,19 @@ public interface FuseFileSystem {
   /** Called once the kernel connection is up (after INIT), before the first request. */
   default void init(FuseNotifier notifier) {}
 
+  /**
+   * Like {@link #init(FuseNotifier)}, also naming where the file system is mounted (absolute, normalised), for file
+   * systems that must recognise paths into themselves (e.g. a symlink target). The default calls
+   * {@link #init(FuseNotifier)}.
+   */
+  default void init(FuseNotifier notifier, java.nio.file.Path mountpoint) {
+    init(notifier);
+  }
+
   /** Called when the mount ends. */
   default void destroy() {}
 
+  /** The entry, {@link Entry#negative} to let the kernel remember the name's absence, or ENOENT. */
   default Entry lookup(RequestContext ctx, long parent, String name) {
     throw nosys("lookup");
   }

@@ -90,7 +90,7 @@ public final class FuseMount implements AutoCloseable {
       }
     }
     FuseSession session = new FuseSession(fd, fs, opts, mp.getFileName() == null ? "root" : mp.getFileName()
-        .toString());
+        .toString(), mp);
     String device = findMount(mp).map(MountInfo::device).orElse("");
     FuseMount m = new FuseMount(mp, session, fd, device, config.get(FuseConfig.UNMOUNT_GRACE));
     session.start();

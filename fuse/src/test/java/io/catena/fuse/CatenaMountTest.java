@@ -144,4 +144,39 @@ class CatenaMountTest {
       assertEquals(3_000_001, Files.size(mnt.resolve("sparse")));
     }
   }
+
+  @Test
+  void readsUpdateAtimeUnderRelatimeOncePerNeed() throws Exception {
+    try (FuseMount m = mount("c1")) {
+      Path f = mnt.resolve("atime.txt");
+      Files.writeString(f, "hello\n");
+      ok("touch", "-m", "-d", "@2000", f.toString());
+      ok("touch", "-a", "-d", "@1000", f.toString());
+      assertEquals("hello\n", ok("cat", f.toString()));
+      long first = Long.parseLong(ok("stat", "-c", "%X", f.toString()).trim());
+      assertTrue(first > 2000, "an atime older than mtime moves to now on read: " + first);
+      // Not due while atime is after mtime and ctime and less than a day old: a read leaves it.
+      long ahead = first + 100;
+      ok("touch", "-a", "-d", "@" + ahead, f.toString());
+      assertEquals("hello\n", ok("cat", f.toString()));
+      assertEquals(ahead, Long.parseLong(ok("stat", "-c", "%X", f.toString()).trim()));
+    }
+  }
+
+  @Test
+  void relatimeOffLeavesAtimeAlone() throws Exception {
+    try (FuseMount m = FuseMount.mount(mnt, new CatenaFileSystem(meta, fileIo, "c1", configWithRelatime(false)),
+        TestSupport.config(Map.of()))) {
+      Path f = mnt.resolve("noatime.txt");
+      Files.writeString(f, "x");
+      ok("touch", "-a", "-d", "@1000", f.toString());
+      ok("cat", f.toString());
+      assertEquals("1000", ok("stat", "-c", "%X", f.toString()).trim());
+    }
+  }
+
+  private static Config configWithRelatime(boolean on) {
+    return Config.defaults(ConfigSchema.fromHolders(FuseConfig.class, io.catena.client.ClientConfig.class))
+        .withUpdates(Map.of("fuse.relatime", Boolean.toString(on)), "test", false);
+  }
 }

@@ -90,6 +90,20 @@ public final class Keys {
     return r;
   }
 
+  /** The 8-byte little-endian value {@link ReadWriteTransaction#atomicAdd} keeps at a counter key. */
+  public static byte[] counterValue(long v) {
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (v >>> (8 * i));
+    }
+    return b;
+  }
+
+  /** The counter in a value of {@link ReadWriteTransaction#atomicAdd}; null or not exactly 8 bytes reads as 0. */
+  public static long counterOf(byte[] value) {
+    return value == null || value.length != 8 ? 0 : readLongLE(value, 0);
+  }
+
   public static long readLongBE(byte[] b, int off) {
     long v = 0;
     for (int i = 0; i < 8; i++) {

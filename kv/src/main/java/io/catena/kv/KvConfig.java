@@ -1,6 +1,7 @@
 package io.catena.kv;
 
 import io.catena.common.config.Config;
+import io.catena.common.config.DataSize;
 import io.catena.common.config.Key;
 import java.time.Duration;
 
@@ -25,6 +26,26 @@ public final class KvConfig {
   public static final Key<Integer> ROCKSDB_MAX_BATCH = Key.integer("kv.rocksdb.max_batch").defaultValue("512")
       .range("1", "65536")
       .doc("At most this many transactions are resolved and written with one WriteBatch (and one fsync).");
+
+  public static final Key<Integer> ROCKSDB_RECYCLE_WAL_FILES = Key.integer("kv.rocksdb.recycle_wal_files")
+      .defaultValue("4").range("0", "64")
+      .doc("Obsolete RocksDB WAL files kept for reuse (RocksDB recycle_log_file_num). A durable commit is an"
+          + " fdatasync of the WAL; on a file that grows, that also journals the new size and extents, on a reused"
+          + " one it is a plain overwrite: 4 KiB O_DSYNC writes measured 1.36 ms appending vs 0.52 ms overwriting on"
+          + " the dev VM's virtio disk. Takes effect once the first WAL has been replaced (a memtable flush). 0 turns"
+          + " it off.");
+
+  public static final Key<DataSize> ROCKSDB_WRITE_BUFFER_SIZE = Key.dataSize("kv.rocksdb.write_buffer_size")
+      .defaultValue("64MiB").range("64KiB", "1GiB")
+      .doc("RocksDB memtable size; also how much WAL is written before the WAL file is switched (and an old one"
+          + " can be reused, see kv.rocksdb.recycle_wal_files).");
+
+  public static final Key<Duration> ROCKSDB_GROUP_COMMIT_WAIT = Key.duration("kv.rocksdb.group_commit_wait")
+      .defaultValue("1ms").range("0s", "10ms")
+      .doc("Longest the committer holds a batch open for commits it expects (as many as the last batch plus those"
+          + " that queued behind it), never longer than the last WAL fsync took. Without it, N closed-loop"
+          + " clients settle into two half-size batches that alternate, paying two fsyncs per N commits. 0: start"
+          + " each fsync at once.");
 
   public static final Key<Integer> RETRY_MAX_ATTEMPTS = Key.integer("kv.retry.max_attempts").defaultValue("20")
       .range("1", "100000").doc("Attempts per transaction (first try included) before the runner gives up.");

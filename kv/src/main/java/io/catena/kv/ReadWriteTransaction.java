@@ -36,6 +36,18 @@ public interface ReadWriteTransaction extends ReadTransaction {
   void clearRange(byte[] begin, byte[] end);
 
   /**
+   * Adds {@code delta} to the 64-bit counter stored at {@code key} (FoundationDB's ADD): the value is 8 bytes,
+   * little-endian two's complement, wrapping on overflow; a missing key, or a value that is not exactly 8 bytes,
+   * counts as 0. Conflict-free: it records no read conflict, so any number of transactions may add to one key
+   * concurrently and all commit, while the key's write conflict still makes readers of the counter (with
+   * {@link #get}) conflict. The addition happens at commit against the latest committed value, so concurrent adds
+   * are never lost. Reads of the key in this transaction see the committed value at the read version plus the
+   * pending delta. A later {@link #set}, {@link #clear} or {@link #clearRange} of the key replaces the pending
+   * delta; an add after a set or clear in this transaction adds to that value.
+   */
+  void atomicAdd(byte[] key, long delta);
+
+  /**
    * Makes the writes durable and visible atomically, or throws. After a successful return the writes survive a
    * crash of the process (for persistent engines). A transaction is committed at most once.
    *

@@ -882,6 +882,143 @@ public abstract class KvEngineConformanceTest {
     assertNotNull(conflicts); // conflicts are expected but their number depends on scheduling
   }
 
+  // ------------------------------------------------------------------------------------------ atomic add
+
+  private static long counter(KvEngine kv, String key) {
+    try (ReadTransaction t = kv.beginRead()) {
+      return Keys.counterOf(t.snapshotGet(b(key)).orElse(null));
+    }
+  }
+
+  @Test
+  void atomicAdd_missingKeyIsZero_addsAccumulate_negativeAndWrapping() {
+    KvEngine kv = engine();
+    for (long d : new long[] {5, -7, 1L << 40}) {
+      try (ReadWriteTransaction t = kv.beginReadWrite()) {
+        t.atomicAdd(b("c"), d);
+        t.atomicAdd(b("c"), 1);
+        t.commit();
+      }
+    }
+    assertEquals(5 + 1 - 7 + 1 + (1L << 40) + 1, counter(kv, "c"));
+    try (ReadTransaction t = kv.beginRead()) {
+      assertArrayEquals(Keys.counterValue(1 + (1L << 40)), t.snapshotGet(b("c")).orElseThrow());
+    }
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      t.set(b("m"), Keys.counterValue(Long.MAX_VALUE));
+      t.commit();
+    }
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      t.atomicAdd(b("m"), 1);
+      t.commit();
+    }
+    assertEquals(Long.MIN_VALUE, counter(kv, "m"));
+  }
+
+  @Test
+  void atomicAdd_onValueThatIsNotEightBytes_countsItAsZero() {
+    KvEngine kv = engine();
+    put(kv, "odd", "abc");
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      t.atomicAdd(b("odd"), 3);
+      t.commit();
+    }
+    assertEquals(3, counter(kv, "odd"));
+  }
+
+  @Test
+  void atomicAdd_readYourOwnAdds_andSetClearClearRangeInteractInOrder() {
+    KvEngine kv = engine();
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      t.set(b("a"), Keys.counterValue(10));
+      t.set(b("b"), Keys.counterValue(10));
+      t.set(b("r1"), Keys.counterValue(10));
+      t.commit();
+    }
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      t.atomicAdd(b("a"), 2); // committed 10 + 2
+      assertEquals(12, Keys.counterOf(t.snapshotGet(b("a")).orElseThrow()));
+      assertEquals(12, Keys.counterOf(t.get(b("a")).orElseThrow()));
+      t.atomicAdd(b("b"), 5);
+      t.set(b("b"), Keys.counterValue(100)); // a set replaces the pending add
+      t.atomicAdd(b("b"), 1); // and an add after a set adds to it
+      t.clear(b("c"));
+      t.atomicAdd(b("c"), 4); // after a clear: from zero
+      t.atomicAdd(b("r1"), 1);
+      t.clearRange(b("r"), b("s")); // drops the pending add of r1
+      t.atomicAdd(b("r2"), 6); // cleared by the range: from zero
+      List<KeyValue> range = t.snapshotGetRange(b("a"), b("z"), 0, false).pairs();
+      assertEquals(List.of("a", "b", "c", "r2"), range.stream().map(p -> s(p.key())).toList());
+      assertEquals(List.of(12L, 101L, 4L, 6L), range.stream().map(p -> Keys.counterOf(p.value())).toList());
+      List<KeyValue> rev = t.snapshotGetRange(b("a"), b("z"), 2, true).pairs();
+      assertEquals(List.of("r2", "c"), rev.stream().map(p -> s(p.key())).toList());
+      t.commit();
+    }
+    assertEquals(12, counter(kv, "a"));
+    assertEquals(101, counter(kv, "b"));
+    assertEquals(4, counter(kv, "c"));
+    assertEquals(null, read(kv, "r1"));
+    assertEquals(6, counter(kv, "r2"));
+  }
+
+  @Test
+  void concurrentAdds_toOneKey_neverConflict_andNoneIsLost() {
+    KvEngine kv = engine();
+    ReadWriteTransaction t1 = kv.beginReadWrite();
+    ReadWriteTransaction t2 = kv.beginReadWrite();
+    ReadWriteTransaction reader = kv.beginReadWrite();
+    try {
+      t1.atomicAdd(b("n"), 3);
+      t2.atomicAdd(b("n"), 4);
+      reader.get(b("n")); // a conflict-tracked reader of the counter
+      reader.set(b("other"), b("x"));
+      t1.commit();
+      t2.commit(); // no read conflict: both adds commit
+      assertConflict(reader::commit); // but a reader of the counter does conflict with the adds
+    } finally {
+      t1.close();
+      t2.close();
+      reader.close();
+    }
+    assertEquals(7, counter(kv, "n"));
+  }
+
+  @Test
+  void concurrentAdds_fromManyThreadsWithInjectedConflicts_sumExactly() throws Exception {
+    KvEngine kv = track(newEngine(KvFaults.conflicts(0.2, new SplittableRandom(7)), Clock.systemUTC()));
+    int threads = 8;
+    int perThread = Math.max(50, transfersPerThread() / 4);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> fs = new ArrayList<>();
+      for (int th = 0; th < threads; th++) {
+        int thread = th;
+        fs.add(pool.submit(() -> {
+          TransactionRunner runner = new TransactionRunner(kv, new RetryPolicy(1000, Duration.ofNanos(1000),
+              Duration.ofMillis(1), Duration.ofSeconds(60)), Clock.systemUTC(), new SplittableRandom(thread),
+              d -> { });
+          for (int i = 0; i < perThread; i++) {
+            runner.run(t -> {
+              t.atomicAdd(b("total"), 2);
+              t.atomicAdd(b("count"), 1);
+              t.atomicAdd(b("down"), -1);
+              return null;
+            });
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : fs) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(2L * threads * perThread, counter(kv, "total"));
+    assertEquals((long) threads * perThread, counter(kv, "count"));
+    assertEquals(-(long) threads * perThread, counter(kv, "down"));
+  }
+
   private static byte[] account(int a) {
     return Keys.builder("ACCT").intBE(a).build();
   }

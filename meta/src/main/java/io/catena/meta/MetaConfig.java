@@ -48,5 +48,13 @@ public final class MetaConfig {
           + "disk then stalls every connection of that event loop. For the mem engine or a namespace that fits in "
           + "memory.");
 
+  public static final Key<DataSize> QUOTA_STRICT_MARGIN_BYTES = Key.dataSize("meta.quota_strict_margin_bytes")
+      .defaultValue("1GiB").doc("Within this many bytes of a directory quota's byte limit, growing operations read "
+          + "the usage with a conflict check, so concurrent ones serialise and cannot overshoot the limit; further "
+          + "from it they do not conflict at all. Operations that each see more room than this can overshoot the "
+          + "limit by at most their combined growth during one transaction.");
+  public static final Key<Long> QUOTA_STRICT_MARGIN_INODES = Key.longInteger("meta.quota_strict_margin_inodes")
+      .defaultValue("1024").range("0", "1000000000").doc("As meta.quota_strict_margin_bytes, for inode limits.");
+
   private MetaConfig() {}
 }

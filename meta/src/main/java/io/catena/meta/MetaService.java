@@ -17,6 +17,13 @@ public interface MetaService {
 
   StatFs statfs(UserInfo user);
 
+  /**
+   * statfs(2) of the file system as seen from inode {@code ino}: under a directory quota with a byte or inode limit,
+   * the nearest such quota's limits and usage stand in for the cluster's capacity (as MooseFS and CephFS report
+   * them), so df inside a quota'd directory shows the quota; elsewhere the same as {@link #statfs(UserInfo)}.
+   */
+  StatFs statfs(UserInfo user, long ino);
+
   /** The child {@code name} of directory {@code parent}; needs search (x) permission on the parent. */
   Inode lookup(UserInfo user, long parent, String name);
 
@@ -110,4 +117,30 @@ public interface MetaService {
 
   /** fcntl(2) F_GETLK: a lock of another owner that would block {@code request}, if any. */
   Optional<FileLock> getLock(UserInfo user, long ino, LockRequest request);
+
+  /**
+   * Sets or changes the directory quota of directory {@code ino} (root only, else EPERM; ENOTDIR for other inodes).
+   * A new quota on a non-empty directory first counts what is already beneath it, in many small transactions, and
+   * is enforced from then on; if that count is interrupted (a crash, a timeout) the quota stays
+   * {@link QuotaUsage.State#COUNTING} (not enforced) and calling setQuota again finishes it. EBUSY while the quota is
+   * being removed. Returns the quota after the call.
+   */
+  QuotaUsage setQuota(UserInfo user, long ino, QuotaLimits limits);
+
+  /** The quota set on directory {@code ino}, with its usage; empty if none is set there. Any caller may ask. */
+  Optional<QuotaUsage> getQuota(UserInfo user, long ino);
+
+  /**
+   * Removes the quota of directory {@code ino} (root only): its usage is handed back to the enclosing quota, in
+   * many small transactions; if interrupted, the quota stays {@link QuotaUsage.State#REMOVING} (not enforced) and
+   * calling removeQuota again finishes it. Returns whether there was a quota.
+   */
+  boolean removeQuota(UserInfo user, long ino);
+
+  /**
+   * Records a read of {@code ino} for atime with Linux's relatime rules: atime moves to now only if it is not after
+   * mtime or ctime, or is more than 24 hours old. The caller is a reader whose read access was checked at open, so
+   * no permission is checked here (it may not be the owner). Costs one snapshot read when nothing is due.
+   */
+  void touchAtime(UserInfo user, long ino);
 }

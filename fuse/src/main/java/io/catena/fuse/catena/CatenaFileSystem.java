@@ -6,12 +6,15 @@ import io.catena.client.WritePipeline;
 import io.catena.common.CatenaException;
 import io.catena.common.Futures;
 import io.catena.common.Errno;
+import io.catena.common.config.Config;
+import io.catena.common.config.ConfigSchema;
 import io.catena.fuse.Attr;
 import io.catena.fuse.AttrReply;
 import io.catena.fuse.CreateReply;
 import io.catena.fuse.DirFiller;
 import io.catena.fuse.DirPlusFiller;
 import io.catena.fuse.Entry;
+import io.catena.fuse.FuseConfig;
 import io.catena.fuse.FuseFileSystem;
 import io.catena.fuse.FuseNotifier;
 import io.catena.fuse.OpenReply;
@@ -27,6 +30,8 @@ import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.UserInfo;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +44,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * permissions), file data goes straight between this process and the storage chains. FUSE's root inode 1 is meta's
  * root 0 (meta never hands out id 1). Close-to-open consistency: a handle sees meta's length at open plus what this
  * mount wrote; the first close(2) of a written handle makes meta record the exact length, so once close returns
- * every other mount sees the file whole. Thread-safe: FUSE worker threads call it concurrently.
+ * every other mount sees the file whole. The virtual control directory {@code /.catena-virt} ({@link ControlDir})
+ * shows and changes the mount's live configuration and removes trees on the server. Thread-safe: FUSE worker threads
+ * call it concurrently.
  */
 public final class CatenaFileSystem implements FuseFileSystem {
   private static final int READDIR_PAGE = 512;
 
   private final MetaService meta;
   private final FileLayoutIo fileIo;
-  private final long writeBehindBytes;
+  private final LiveConfig conf;
+  private final ControlDir control;
   private final String clientId;
   private final OpenFiles files = new OpenFiles();
   /** One directory entry as listed: its name, its id and type, and its attributes for readdirplus. */
@@ -61,28 +69,72 @@ public final class CatenaFileSystem implements FuseFileSystem {
    * wrote the file and closed it), the cached attributes are dropped so close-to-open holds at once.
    */
   private final Map<Long, Long> reportedLength = new ConcurrentHashMap<>();
+  private static final String SECURITY_PREFIX = "security.";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CatenaFileSystem.class);
   private volatile FuseNotifier notifier;
 
   public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId) {
-    this(meta, io, clientId, ClientConfig.WRITE_BEHIND.defaultValue().bytes());
+    this(meta, io, clientId, defaults());
   }
 
   /** @param writeBehindBytes written data per open file that may still be in flight when write(2) returns */
   public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId, long writeBehindBytes) {
-    this.writeBehindBytes = writeBehindBytes;
+    this(meta, io, clientId, defaults().withUpdates(
+        Map.of(ClientConfig.WRITE_BEHIND.name(), writeBehindBytes + "B"), "constructor", false));
+  }
+
+  /**
+   * @param config the mount's configuration: its {@code fuse.*} and {@code client.*} keys are read here (every
+   *     entry and attribute reply carries this config's fuse.entry_timeout / fuse.attr_timeout, so pass the config
+   *     the mount was made with), and the hot-updatable ones among them can change through
+   *     {@code /.catena-virt/set-conf}
+   */
+  public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId, Config config) {
     this.meta = meta;
     this.fileIo = io;
     this.clientId = clientId;
+    this.conf = new LiveConfig(config);
+    this.control = new ControlDir(meta, conf, this::request);
+  }
+
+  private static Config defaults() {
+    return Config.defaults(ConfigSchema.fromHolders(FuseConfig.class, ClientConfig.class));
+  }
+
+  /** The mount's configuration now (set-conf changes it). */
+  public Config config() {
+    return conf.get();
+  }
+
+  @Override
+  public void init(FuseNotifier notifier, Path mountpoint) {
+    this.notifier = notifier;
+    control.init(notifier, mountpoint);
   }
 
   @Override
   public void init(FuseNotifier notifier) {
-    this.notifier = notifier;
+    init(notifier, null);
   }
 
   @Override
   public void forget(long ino, long nlookup) {
     reportedLength.remove(toMeta(ino)); // the kernel sends forget when it evicts the inode
+  }
+
+  private static boolean virtual(long ino) {
+    return ControlDir.isVirtual(ino);
+  }
+
+  private static CatenaException controlDirEperm(String op) {
+    return CatenaException.of(Errno.EPERM, "%s: not allowed in the control directory %s", op, ControlDir.NAME);
+  }
+
+  /** Fails changes that would name the control directory or anything in it. */
+  private static void noControl(String op, long parent, String name) {
+    if (virtual(parent) || parent == ROOT_INO && ControlDir.NAME.equals(name)) {
+      throw controlDirEperm(op);
+    }
   }
 
   static long toMeta(long fuseIno) {
@@ -116,22 +168,48 @@ public final class CatenaFileSystem implements FuseFileSystem {
         i.stMode(), i.nlink(), i.uid(), i.gid(), (int) i.rdev(), blksize);
   }
 
+  /** Timeouts are read per reply so a set-conf change applies to the next answer. */
   private Entry entry(Inode i) {
-    return Entry.of(attr(i));
+    Config c = conf.get();
+    return new Entry(0, attr(i), c.get(FuseConfig.ENTRY_TIMEOUT), c.get(FuseConfig.ATTR_TIMEOUT));
+  }
+
+  private AttrReply attrReply(Inode i) {
+    return new AttrReply(attr(i), conf.get(FuseConfig.ATTR_TIMEOUT));
   }
 
   @Override
   public Entry lookup(RequestContext ctx, long parent, String name) {
-    return entry(meta.lookup(user(ctx), toMeta(parent), name));
+    if (parent == ROOT_INO && ControlDir.NAME.equals(name)) {
+      return control.rootEntry();
+    }
+    if (virtual(parent)) {
+      return control.lookup(parent, name);
+    }
+    try {
+      return entry(meta.lookup(user(ctx), toMeta(parent), name));
+    } catch (CatenaException e) {
+      Duration negative = conf.get(FuseConfig.NEGATIVE_TIMEOUT);
+      if (e.errno() == Errno.ENOENT && !negative.isZero() && !negative.isNegative()) {
+        return Entry.negative(negative);
+      }
+      throw e;
+    }
   }
 
   @Override
   public AttrReply getattr(RequestContext ctx, long ino, OptionalLong fh) {
-    return AttrReply.of(attr(meta.getattr(user(ctx), toMeta(ino))));
+    if (virtual(ino)) {
+      return control.getattr(ino);
+    }
+    return attrReply(meta.getattr(user(ctx), toMeta(ino)));
   }
 
   @Override
   public AttrReply setattr(RequestContext ctx, long ino, SetAttr c) {
+    if (virtual(ino)) {
+      return control.setattr(ino, c);
+    }
     Long atime = time(c, SetAttr.ATIME, SetAttr.ATIME_NOW, c.atimeSec(), c.atimeNsec());
     Long mtime = time(c, SetAttr.MTIME, SetAttr.MTIME_NOW, c.mtimeSec(), c.mtimeNsec());
     var change = new io.catena.meta.SetAttr(
@@ -147,7 +225,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (c.has(SetAttr.SIZE)) {
       files.setLength(after.id(), after.length());
     }
-    return AttrReply.of(attr(after));
+    return attrReply(after);
   }
 
   /** A utimensat time for meta: UTIME_NOW, an explicit time in ns, or null to leave it (UTIME_OMIT). */
@@ -160,46 +238,69 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public String readlink(RequestContext ctx, long ino) {
+    if (virtual(ino)) {
+      return control.readlink(ino);
+    }
     return meta.readlink(user(ctx), toMeta(ino));
   }
 
   @Override
   public Entry mknod(RequestContext ctx, long parent, String name, int mode, int rdev) {
+    noControl("mknod", parent, name);
     return entry(meta.mknod(user(ctx), toMeta(parent), name, mode, rdev & 0xffffffffL, request()));
   }
 
   @Override
   public Entry mkdir(RequestContext ctx, long parent, String name, int mode) {
+    if (parent == ROOT_INO && ControlDir.NAME.equals(name)) {
+      throw CatenaException.of(Errno.EEXIST, "%s is the mount's control directory", name);
+    }
+    noControl("mkdir", parent, name);
     return entry(meta.mkdir(user(ctx), toMeta(parent), name, mode & 07777, request()));
   }
 
   @Override
   public void unlink(RequestContext ctx, long parent, String name) {
+    noControl("unlink", parent, name);
     meta.unlink(user(ctx), toMeta(parent), name, request());
   }
 
   @Override
   public void rmdir(RequestContext ctx, long parent, String name) {
+    noControl("rmdir", parent, name);
     meta.rmdir(user(ctx), toMeta(parent), name, request());
   }
 
   @Override
   public Entry symlink(RequestContext ctx, long parent, String name, String target) {
+    if (virtual(parent)) {
+      return control.symlink(ctx, user(ctx), name, target);
+    }
+    noControl("symlink", parent, name);
     return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
   }
 
   @Override
   public void rename(RequestContext ctx, long parent, String name, long newParent, String newName, int flags) {
+    noControl("rename", parent, name);
+    noControl("rename", newParent, newName);
     meta.rename(user(ctx), toMeta(parent), name, toMeta(newParent), newName, flags, request());
   }
 
   @Override
   public Entry link(RequestContext ctx, long ino, long newParent, String newName) {
+    if (virtual(ino)) {
+      throw controlDirEperm("link");
+    }
+    noControl("link", newParent, newName);
     return entry(meta.link(user(ctx), toMeta(ino), toMeta(newParent), newName, request()));
   }
 
   @Override
   public OpenReply open(RequestContext ctx, long ino, int flags) {
+    if (virtual(ino)) {
+      return control.open(ctx, ino, flags);
+    }
     OpenResult r = meta.open(user(ctx), toMeta(ino), flags, clientId);
     long fh = files.open(r.inode(), r.sessionId(), flags);
     if (r.inode().isFile()) {
@@ -229,6 +330,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public CreateReply create(RequestContext ctx, long parent, String name, int mode, int flags) {
+    noControl("create", parent, name);
     OpenResult r = meta.create(user(ctx), toMeta(parent), name, mode & 07777, flags | OpenFlags.O_CREAT, clientId,
         request());
     long fh = files.open(r.inode(), r.sessionId(), flags);
@@ -237,7 +339,13 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public ByteBuffer read(RequestContext ctx, long ino, long fh, long offset, int size, ByteBuffer scratch) {
+    if (ControlDir.isVirtualHandle(fh)) {
+      return control.read(fh, offset, size);
+    }
     OpenFiles.Handle h = files.get(fh);
+    if (h.atime == null) {
+      touchAtime(ctx, h);
+    }
     drain(h.file); // read-your-writes through the write-behind
     Inode inode = h.file.inode;
     ByteBuffer dst = scratch.limit(size);
@@ -247,6 +355,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public int write(RequestContext ctx, long ino, long fh, long offset, ByteBuffer data, int flags) {
+    if (ControlDir.isVirtualHandle(fh)) {
+      return control.write(fh, data);
+    }
     OpenFiles.Handle h = files.get(fh);
     if (!OpenFlags.writable(h.flags)) {
       throw CatenaException.of(Errno.EBADF, "handle %d is not open for writing", fh);
@@ -254,33 +365,90 @@ public final class CatenaFileSystem implements FuseFileSystem {
     Inode inode = h.file.inode;
     int n = data.remaining();
     long at = (h.flags & OpenFlags.O_APPEND) != 0 ? h.file.length.get() : offset;
-    if (writeBehindBytes > 0) {
+    CatenaException refused = h.growthRefused;
+    if (refused != null && at + n > h.file.length.get()) {
+      throw new CatenaException(refused.status());
+    }
+    // An inode that already has a write-behind keeps it, whatever set-conf says now: a synchronous write next to
+    // writes still in flight could overtake them on the same bytes.
+    if (conf.get(ClientConfig.WRITE_BEHIND).bytes() > 0 || hasPipeline(h.file)) {
       pipeline(h.file).write(at, data);
     } else {
       Futures.join(fileIo.write(inode.id(), inode.layout(), at, data));
     }
-    h.file.length.accumulateAndGet(at + n, Math::max);
+    long length = h.file.length.accumulateAndGet(at + n, Math::max);
     h.dirty = true;
     h.wrote = true;
+    hintLengthIfDue(ctx, h, length);
     return n;
+  }
+
+  /**
+   * Tells meta, in the background, that a file being written has grown by {@code client.length_hint_step} since it
+   * last said so (one report in flight per handle). Meta charges the growth to directory quotas; its EDQUOT makes
+   * this handle's next growing write fail, so a quota is overshot by at most a step plus what was in flight.
+   */
+  private void hintLengthIfDue(RequestContext ctx, OpenFiles.Handle h, long length) {
+    long step = conf.get(ClientConfig.LENGTH_HINT_STEP).bytes();
+    if (step == 0 || h.sessionId == 0 || length < h.hintedLength + step || !h.hinting.compareAndSet(false, true)) {
+      return;
+    }
+    UserInfo u = user(ctx);
+    Inode inode = h.file.inode;
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    h.hint = done;
+    Thread.ofVirtual().name("length-hint-" + inode.id()).start(() -> {
+      try {
+        meta.lengthHint(u, inode.id(), h.sessionId, length, inode.truncateVersion());
+        h.hintedLength = length;
+      } catch (CatenaException e) {
+        if (e.errno() == Errno.EDQUOT) {
+          h.growthRefused = e;
+        } else {
+          LOG.debug("length hint for inode {} failed: {}", inode.id(), e.toString());
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("length hint for inode {} failed", inode.id(), e);
+      } finally {
+        h.hinting.set(false);
+        done.complete(null);
+      }
+    });
   }
 
   @Override
   public void flush(RequestContext ctx, long ino, long fh, long lockOwner) {
-    syncIfDirty(ctx, files.get(fh));
+    if (ControlDir.isVirtualHandle(fh)) {
+      control.flush(fh);
+      return;
+    }
+    OpenFiles.Handle h = files.get(fh);
+    awaitAtime(h);
+    syncIfDirty(ctx, h);
   }
 
   @Override
   public void fsync(RequestContext ctx, long ino, long fh, boolean dataOnly) {
+    if (ControlDir.isVirtualHandle(fh)) {
+      return;
+    }
     syncIfDirty(ctx, files.get(fh));
   }
 
   private WritePipeline pipeline(OpenFiles.OpenInode f) {
     synchronized (f) {
       if (f.pipeline == null) {
-        f.pipeline = new WritePipeline(fileIo, f.inode.id(), f.inode.layout(), writeBehindBytes);
+        // client.write_behind as it is now: a set-conf change applies to files opened for writing afterwards.
+        f.pipeline = new WritePipeline(fileIo, f.inode.id(), f.inode.layout(),
+            Math.max(1, conf.get(ClientConfig.WRITE_BEHIND).bytes()));
       }
       return f.pipeline;
+    }
+  }
+
+  private static boolean hasPipeline(OpenFiles.OpenInode f) {
+    synchronized (f) {
+      return f.pipeline != null;
     }
   }
 
@@ -300,6 +468,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   private void syncIfDirty(RequestContext ctx, OpenFiles.Handle h) {
     drain(h.file);
+    awaitQuietly(h.hint); // a hint landing after the exact length would be ignored, but not after the session ends
     if (h.dirty) {
       h.dirty = false;
       Inode now = meta.sync(user(ctx), h.file.inode.id(), h.sessionId, true);
@@ -309,6 +478,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void release(RequestContext ctx, long ino, long fh, int flags) {
+    if (ControlDir.isVirtualHandle(fh)) {
+      control.release(fh);
+      return;
+    }
     OpenFiles.Handle h = files.get(fh);
     try {
       drain(h.file);
@@ -322,11 +495,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public OpenReply opendir(RequestContext ctx, long ino, int flags) {
-    Inode dir = meta.getattr(user(ctx), toMeta(ino));
-    if (!dir.isDirectory()) {
-      throw CatenaException.of(Errno.ENOTDIR, "inode %d is not a directory", dir.id());
+    if (virtual(ino)) {
+      return control.opendir(ino);
     }
-    meta.access(user(ctx), dir.id(), io.catena.meta.Access.R_OK);
+    // The kernel sends OPENDIR for directories only; meta's access check answers ENOTDIR/ENOENT/EACCES itself.
+    meta.access(user(ctx), toMeta(ino), io.catena.meta.Access.R_OK);
     long fh = nextDirHandle.getAndIncrement();
     dirListings.put(fh, new ArrayList<>());
     return OpenReply.of(fh);
@@ -341,14 +514,18 @@ public final class CatenaFileSystem implements FuseFileSystem {
     synchronized (cached) {
       if (cached.isEmpty()) {
         Inode dir = meta.getattr(user(ctx), toMeta(ino));
-        Inode parent = dir.id() == MetaService.ROOT ? dir : meta.getattr(user(ctx), dir.parent());
+        // ".." needs only its id and type: the kernel never instantiates "." or ".." from readdirplus.
+        long parent = dir.id() == MetaService.ROOT ? dir.id() : dir.parent();
         cached.add(new Listed(".", dir.id(), dir.stMode(), dir));
-        cached.add(new Listed("..", parent.id(), parent.stMode(), parent));
+        cached.add(new Listed("..", parent, dir.stMode(), null));
         String cursor = null;
         while (true) {
           ReaddirPage page = meta.readdir(user(ctx), dir.id(), cursor, READDIR_PAGE, plus);
           for (int i = 0; i < page.entries().size(); i++) {
             DirEntry e = page.entries().get(i);
+            if (dir.id() == MetaService.ROOT && ControlDir.NAME.equals(e.name())) {
+              continue; // shadowed by the control directory
+            }
             Inode attrs = plus ? page.attrs().get(i) : null;
             cached.add(new Listed(e.name(), e.ino(), attrs != null ? attrs.stMode() : e.type().ifmt(), attrs));
           }
@@ -364,6 +541,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void readdir(RequestContext ctx, long ino, long fh, long offset, DirFiller filler) {
+    if (virtual(ino)) {
+      control.readdir(offset, filler);
+      return;
+    }
     List<Listed> all = listing(ctx, ino, fh, false);
     for (int i = (int) offset; i < all.size(); i++) {
       Listed e = all.get(i);
@@ -375,53 +556,162 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void readdirplus(RequestContext ctx, long ino, long fh, long offset, DirPlusFiller filler) {
+    if (virtual(ino)) {
+      control.readdirplus(offset, filler);
+      return;
+    }
     List<Listed> all = listing(ctx, ino, fh, true);
     for (int i = (int) offset; i < all.size(); i++) {
       Listed e = all.get(i);
-      Inode attrs = e.attrs() != null ? e.attrs() : meta.getattr(user(ctx), e.ino());
-      if (!filler.add(e.name(), entry(attrs), i + 1)) {
+      Entry entry;
+      if (i < 2) {
+        entry = dotEntry(e);
+      } else {
+        entry = entry(e.attrs() != null ? e.attrs() : meta.getattr(user(ctx), e.ino()));
+      }
+      if (!filler.add(e.name(), entry, i + 1)) {
         return;
       }
     }
   }
 
+  /** "." and "..": the kernel takes only their id and type from a readdirplus reply. */
+  private static Entry dotEntry(Listed e) {
+    return new Entry(0, new Attr(toFuse(e.ino()), 0, 0, 0, 0, 0, 0, 0, 0, e.mode(), 2, 0, 0, 0, 4096),
+        Duration.ZERO, Duration.ZERO);
+  }
+
   @Override
   public void releasedir(RequestContext ctx, long ino, long fh) {
+    if (virtual(ino)) {
+      return;
+    }
     dirListings.remove(fh);
   }
 
   @Override
   public StatFs statfs(RequestContext ctx, long ino) {
-    io.catena.meta.StatFs s = meta.statfs(user(ctx));
+    // Inside a directory quota, df shows the quota (meta decides); the control directory answers for the whole.
+    io.catena.meta.StatFs s = virtual(ino) ? meta.statfs(user(ctx)) : meta.statfs(user(ctx), toMeta(ino));
     int bsize = 4096;
     long blocks = s.capacityBytes() / bsize;
     long free = s.freeBytes() / bsize;
-    return new StatFs(blocks, free, free, s.usedInodes() + (1L << 32), 1L << 32, 1 << 20, s.maxNameLength(), bsize);
+    long files = s.maxInodes() > 0 ? s.maxInodes() : s.usedInodes() + (1L << 32);
+    long freeFiles = s.maxInodes() > 0 ? Math.max(0, s.maxInodes() - s.usedInodes()) : 1L << 32;
+    return new StatFs(blocks, free, free, files, freeFiles, 1 << 20, s.maxNameLength(), bsize);
   }
 
   @Override
   public void setxattr(RequestContext ctx, long ino, String name, byte[] value, int flags) {
+    if (virtual(ino)) {
+      throw controlDirEperm("setxattr");
+    }
+    checkXattrName(name);
     meta.setxattr(user(ctx), toMeta(ino), name, value, flags, request());
   }
 
   @Override
   public byte[] getxattr(RequestContext ctx, long ino, String name) {
+    if (virtual(ino)) {
+      throw CatenaException.of(Errno.ENODATA, "control files have no extended attributes");
+    }
+    checkXattrName(name);
     return meta.getxattr(user(ctx), toMeta(ino), name);
   }
 
   @Override
   public List<String> listxattr(RequestContext ctx, long ino) {
-    return meta.listxattr(user(ctx), toMeta(ino));
+    if (virtual(ino)) {
+      return List.of();
+    }
+    List<String> names = meta.listxattr(user(ctx), toMeta(ino));
+    if (conf.get(FuseConfig.SECURITY_XATTRS)) {
+      return names;
+    }
+    return names.stream().filter(n -> !n.startsWith(SECURITY_PREFIX)).toList();
   }
 
   @Override
   public void removexattr(RequestContext ctx, long ino, String name) {
+    if (virtual(ino)) {
+      throw controlDirEperm("removexattr");
+    }
+    checkXattrName(name);
     meta.removexattr(user(ctx), toMeta(ino), name, request());
   }
 
   @Override
   public void access(RequestContext ctx, long ino, int mask) {
+    if (virtual(ino)) {
+      control.access(ctx, ino, mask);
+      return;
+    }
     meta.access(user(ctx), toMeta(ino), mask);
   }
 
+  /**
+   * security.* names are answered here unless fuse.security_xattrs is on: EOPNOTSUPP is what a file system without
+   * security labels says, and it makes ls stop asking for SELinux labels and the kernel's capability check before a
+   * write cheap (no meta round trip).
+   */
+  private void checkXattrName(String name) {
+    if (name.startsWith(SECURITY_PREFIX) && !conf.get(FuseConfig.SECURITY_XATTRS)) {
+      throw CatenaException.of(Errno.EOPNOTSUPP, "%s: security.* attributes are off on this mount "
+          + "(fuse.security_xattrs)", name);
+    }
+  }
+
+  private static final long DAY_NANOS = 86_400_000_000_000L;
+  private static final long ATIME_WAIT_MS = 2000;
+
+  /**
+   * The first read through a handle updates atime when relatime says it is due (atime not after mtime or ctime, or
+   * a day old, by the times this open found; meta applies the same rules again and does nothing otherwise). The
+   * update runs beside the reads, not in front of them; close(2) waits for it, so a stat after close sees it. A read
+   * served from the kernel's page cache never reaches the mount and updates nothing, which relatime permits.
+   */
+  private void touchAtime(RequestContext ctx, OpenFiles.Handle h) {
+    synchronized (h) {
+      if (h.atime != null) {
+        return;
+      }
+      Inode i = h.openedAs;
+      long now = System.currentTimeMillis() * 1_000_000L;
+      boolean due = conf.get(FuseConfig.RELATIME_UPDATES) && i.isFile()
+          && (i.atime() <= i.mtime() || i.atime() <= i.ctime() || now - i.atime() >= DAY_NANOS);
+      if (!due) {
+        h.atime = java.util.concurrent.CompletableFuture.completedFuture(null);
+        return;
+      }
+      UserInfo user = user(ctx);
+      long metaIno = i.id();
+      h.atime = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          meta.touchAtime(user, metaIno);
+          FuseNotifier n = notifier;
+          if (n != null) {
+            n.invalidateInode(toFuse(metaIno), -1, 0); // the kernel's cached attributes carry the old atime
+          }
+        } catch (CatenaException e) {
+          LOG.debug("atime update of inode {} failed: {}", metaIno, e.toString());
+        }
+      }, r -> Thread.ofVirtual().name("atime").start(r));
+    }
+  }
+
+  private static void awaitAtime(OpenFiles.Handle h) {
+    awaitQuietly(h.atime); // atime is advisory: close(2) does not fail or hang for it
+  }
+
+  private static void awaitQuietly(java.util.concurrent.CompletableFuture<Void> f) {
+    if (f != null && !f.isDone()) {
+      try {
+        f.get(ATIME_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        // background metadata updates are bounded: close(2) neither fails nor hangs for them
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 }

@@ -26,18 +26,32 @@ final class OpenFiles {
     }
   }
 
-  /** One open(2) / create(2): meta's write session (0 for read-only) and whether it wrote since the last sync. */
+  /**
+   * One open(2) / create(2): meta's write session (0 for read-only), whether it wrote since the last sync, the
+   * inode as this open found it (its times decide whether a read is due to update atime) and that update, once
+   * started.
+   */
   static final class Handle {
     final OpenInode file;
     final long sessionId;
     final int flags;
+    final Inode openedAs;
     volatile boolean dirty;
     volatile boolean wrote;
+    /** Set by the first read: the atime update it started (a completed future when none was due). */
+    volatile java.util.concurrent.CompletableFuture<Void> atime;
+    /** The length last reported to meta while writing, whether a report is on its way, and meta's refusal. */
+    volatile long hintedLength;
+    final java.util.concurrent.atomic.AtomicBoolean hinting = new java.util.concurrent.atomic.AtomicBoolean();
+    volatile java.util.concurrent.CompletableFuture<Void> hint;
+    volatile io.catena.common.CatenaException growthRefused;
 
-    Handle(OpenInode file, long sessionId, int flags) {
+    Handle(OpenInode file, long sessionId, int flags, Inode openedAs) {
       this.file = file;
       this.sessionId = sessionId;
       this.flags = flags;
+      this.openedAs = openedAs;
+      this.hintedLength = file.length.get();
     }
   }
 
@@ -53,7 +67,7 @@ final class OpenFiles {
       return o;
     });
     long fh = nextFh.getAndIncrement();
-    handles.put(fh, new Handle(f, sessionId, flags));
+    handles.put(fh, new Handle(f, sessionId, flags, inode));
     return fh;
   }
 

@@ -73,6 +73,7 @@ public final class FuseSession {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Notifier notifier = new Notifier();
   private final String name;
+  private final java.nio.file.Path mountpoint;
   private final Thread grower;
   private volatile boolean growerParked;
   private final java.util.concurrent.atomic.AtomicBoolean destroyed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -80,6 +81,13 @@ public final class FuseSession {
   private volatile int negotiatedFlags;
 
   public FuseSession(int fd, FuseFileSystem fs, Options opts, String name) {
+    this(fd, fs, opts, name, null);
+  }
+
+  /** @param mountpoint where the connection is mounted, handed to {@link FuseFileSystem#init(FuseNotifier,
+   *     java.nio.file.Path)} (may be null when unknown) */
+  public FuseSession(int fd, FuseFileSystem fs, Options opts, String name, java.nio.file.Path mountpoint) {
+    this.mountpoint = mountpoint;
     this.fd = fd;
     this.fs = fs;
     this.opts = opts;
@@ -437,10 +445,14 @@ public final class FuseSession {
             e = fs.lookup(ctx, node, n);
           } catch (CatenaException ex) {
             if (ex.errno() == Errno.ENOENT && !opts.negativeTimeout().isZero()) {
-              replyNegativeEntry(u);
+              replyNegativeEntry(u, opts.negativeTimeout());
               return;
             }
             throw ex;
+          }
+          if (e.ino() == 0) {
+            replyNegativeEntry(u, e.entryTimeout() == null ? opts.negativeTimeout() : e.entryTimeout());
+            return;
           }
           replyEntry(u, e);
         }
@@ -655,7 +667,7 @@ public final class FuseSession {
       // Only this reader exists until INIT completes, so init runs before any other request is read, and the
       // kernel already accepts notifications from it.
       try {
-        fs.init(notifier);
+        fs.init(notifier, mountpoint);
       } catch (RuntimeException e) {
         LOG.error("file system init failed; serving anyway", e);
       }
@@ -797,10 +809,10 @@ public final class FuseSession {
       send(unique);
     }
 
-    private void replyNegativeEntry(long unique) {
+    private void replyNegativeEntry(long unique, Duration timeout) {
       begin();
       outBuf.putLong(0).putLong(0);
-      putDuration2(opts.negativeTimeout(), Duration.ZERO);
+      putDuration2(timeout, Duration.ZERO);
       for (int i = 0; i < ATTR_SIZE; i++) {
         outBuf.put((byte) 0);
       }

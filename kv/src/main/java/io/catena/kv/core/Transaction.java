@@ -38,6 +38,8 @@ public final class Transaction implements ReadWriteTransaction {
   private final boolean readOnly;
   private TreeMap<byte[], byte[]> writes;
   private TreeMap<byte[], byte[]> clears;
+  /** Pending atomic additions; never shares a key with {@code writes} (an add after a set folds into the set). */
+  private TreeMap<byte[], Long> adds;
   private ArrayList<byte[]> readConflicts;
   private ArrayList<byte[]> extraWriteConflicts;
   private State state = State.OPEN;
@@ -125,6 +127,7 @@ public final class Transaction implements ReadWriteTransaction {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     checkWritableState();
+    dropAdd(key);
     writes().put(key.clone(), value.clone());
   }
 
@@ -132,7 +135,32 @@ public final class Transaction implements ReadWriteTransaction {
   public void clear(byte[] key) {
     Objects.requireNonNull(key, "key");
     checkWritableState();
+    dropAdd(key);
     writes().put(key.clone(), TOMBSTONE);
+  }
+
+  @Override
+  public void atomicAdd(byte[] key, long delta) {
+    Objects.requireNonNull(key, "key");
+    checkWritableState();
+    byte[] buffered = writes == null ? null : writes.get(key);
+    if (buffered != null) {
+      long base = buffered == TOMBSTONE ? 0 : Keys.counterOf(buffered);
+      writes.put(key.clone(), Keys.counterValue(base + delta));
+    } else if (clearedByRange(key)) {
+      writes().put(key.clone(), Keys.counterValue(delta));
+    } else {
+      if (adds == null) {
+        adds = new TreeMap<>(Keys.ORDER);
+      }
+      adds.merge(key.clone(), delta, Long::sum);
+    }
+  }
+
+  private void dropAdd(byte[] key) {
+    if (adds != null) {
+      adds.remove(key);
+    }
   }
 
   @Override
@@ -144,6 +172,9 @@ public final class Transaction implements ReadWriteTransaction {
     }
     if (writes != null) {
       writes.subMap(begin, true, end, false).clear();
+    }
+    if (adds != null) {
+      adds.subMap(begin, true, end, false).clear();
     }
     if (clears == null) {
       clears = new TreeMap<>(Keys.ORDER);
@@ -167,7 +198,7 @@ public final class Transaction implements ReadWriteTransaction {
   @Override
   public boolean hasWrites() {
     return (writes != null && !writes.isEmpty()) || (clears != null && !clears.isEmpty())
-        || (extraWriteConflicts != null && !extraWriteConflicts.isEmpty());
+        || (adds != null && !adds.isEmpty()) || (extraWriteConflicts != null && !extraWriteConflicts.isEmpty());
   }
 
   @Override
@@ -179,7 +210,7 @@ public final class Transaction implements ReadWriteTransaction {
       return readVersion;
     }
     int n = (writes == null ? 0 : 2 * writes.size()) + (clears == null ? 0 : 2 * clears.size())
-        + (extraWriteConflicts == null ? 0 : extraWriteConflicts.size());
+        + (adds == null ? 0 : 2 * adds.size()) + (extraWriteConflicts == null ? 0 : extraWriteConflicts.size());
     byte[][] wc = new byte[n][];
     int i = 0;
     List<byte[]> clearList = List.of();
@@ -198,6 +229,12 @@ public final class Transaction implements ReadWriteTransaction {
         wc[i++] = Keys.keyAfter(k);
       }
     }
+    if (adds != null) {
+      for (byte[] k : adds.keySet()) {
+        wc[i++] = k;
+        wc[i++] = Keys.keyAfter(k);
+      }
+    }
     if (extraWriteConflicts != null) {
       for (byte[] k : extraWriteConflicts) {
         wc[i++] = k;
@@ -205,8 +242,9 @@ public final class Transaction implements ReadWriteTransaction {
     }
     byte[][] rc = readConflicts == null ? NO_RANGES : readConflicts.toArray(NO_RANGES);
     NavigableMap<byte[], byte[]> w = writes == null ? Collections.emptyNavigableMap() : writes;
+    NavigableMap<byte[], Long> a = adds == null ? Collections.emptyNavigableMap() : adds;
     try {
-      long v = core.commit(new CommitRequest(readVersion, rc, wc, clearList, w));
+      long v = core.commit(new CommitRequest(readVersion, rc, wc, clearList, w, a));
       state = State.COMMITTED;
       return v;
     } catch (RuntimeException e) {
@@ -250,6 +288,10 @@ public final class Transaction implements ReadWriteTransaction {
     }
     byte[] v = snapshot.get(key);
     core.checkReadable(readVersion);
+    Long delta = adds == null ? null : adds.get(key);
+    if (delta != null) {
+      return Optional.of(Keys.counterValue(Keys.counterOf(v) + delta));
+    }
     return Optional.ofNullable(v);
   }
 
@@ -266,7 +308,19 @@ public final class Transaction implements ReadWriteTransaction {
       return new RangeResult(List.of(), false);
     }
     long want = limit <= 0 ? Long.MAX_VALUE : (long) limit + 1;
-    Merger m = new Merger(begin, end, reverse, want);
+    NavigableMap<byte[], byte[]> overlay = writes == null ? null : writes.subMap(begin, true, end, false);
+    if (adds != null && !adds.subMap(begin, true, end, false).isEmpty()) {
+      // Pending adds show as their resulting counter values: fold them into a copy of the buffered writes.
+      TreeMap<byte[], byte[]> merged = new TreeMap<>(Keys.ORDER);
+      if (overlay != null) {
+        merged.putAll(overlay);
+      }
+      for (Map.Entry<byte[], Long> e : adds.subMap(begin, true, end, false).entrySet()) {
+        merged.put(e.getKey(), Keys.counterValue(Keys.counterOf(snapshot.get(e.getKey())) + e.getValue()));
+      }
+      overlay = merged;
+    }
+    Merger m = new Merger(overlay, reverse, want);
     snapshot.scan(begin, end, reverse, m);
     m.drainBuffered();
     core.checkReadable(readVersion);
@@ -278,7 +332,10 @@ public final class Transaction implements ReadWriteTransaction {
     return new RangeResult(out, more);
   }
 
-  /** Merges a snapshot scan with the buffered writes of the same range, in scan order, up to {@code want} pairs. */
+  /**
+   * Merges a snapshot scan with the buffered writes of the same range (pending adds folded in), in scan order, up
+   * to {@code want} pairs.
+   */
   private final class Merger implements Snapshot.Visitor {
     final ArrayList<KeyValue> out = new ArrayList<>();
     final boolean reverse;
@@ -286,13 +343,12 @@ public final class Transaction implements ReadWriteTransaction {
     final Iterator<Map.Entry<byte[], byte[]>> buffered;
     Map.Entry<byte[], byte[]> pending;
 
-    Merger(byte[] begin, byte[] end, boolean reverse, long want) {
+    Merger(NavigableMap<byte[], byte[]> sub, boolean reverse, long want) {
       this.reverse = reverse;
       this.want = want;
-      if (writes == null || writes.isEmpty()) {
+      if (sub == null || sub.isEmpty()) {
         buffered = Collections.emptyIterator();
       } else {
-        NavigableMap<byte[], byte[]> sub = writes.subMap(begin, true, end, false);
         buffered = (reverse ? sub.descendingMap() : sub).entrySet().iterator();
       }
       pending = buffered.hasNext() ? buffered.next() : null;

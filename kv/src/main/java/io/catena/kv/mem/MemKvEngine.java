@@ -187,6 +187,20 @@ public final class MemKvEngine implements KvEngine, EngineCore {
       }
       gcQueue.addLast(new Touched(v, key));
     }
+    for (Map.Entry<byte[], Long> a : req.adds().entrySet()) {
+      byte[] key = a.getKey();
+      Chain c = data.get(key);
+      Version head = c == null ? null : c.head;
+      byte[] value = Keys.counterValue(Keys.counterOf(head == null ? null : head.value) + a.getValue());
+      if (c == null) {
+        c = new Chain();
+        c.head = new Version(v, value, null);
+        data.put(key, c);
+      } else {
+        c.head = new Version(v, value, head);
+      }
+      gcQueue.addLast(new Touched(v, key));
+    }
   }
 
   /** Cuts version chains below the horizon; runs under the commit lock. */

@@ -7,6 +7,7 @@ import io.catena.kv.CommitUnknownException;
 import io.catena.kv.KvConfig;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvFaults;
+import io.catena.kv.Keys;
 import io.catena.kv.ReadTransaction;
 import io.catena.kv.ReadWriteTransaction;
 import io.catena.kv.core.CommitRequest;
@@ -43,6 +44,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -60,7 +62,14 @@ import org.slf4j.LoggerFactory;
  * transactions and only then completes the callers' futures. Because the committer is the only writer and the
  * snapshot is taken after the write, the snapshot for version V sees exactly the commits {@code <= V}; and a caller
  * whose commit was acknowledged starts its next transaction at a version that includes it. While one batch is being
- * fsync'd, the next one accumulates in the queue, so the batch size adapts to the load without a timer.
+ * fsync'd, the next one accumulates in the queue, so the batch size adapts to the load. Closed-loop clients left
+ * alone split into two groups whose batches alternate (each fsync carries half of them); so the committer estimates
+ * how many commits are in flight (the last batch plus what queued behind it) and, before writing, waits briefly for
+ * that many ({@code kv.rocksdb.group_commit_wait}, never longer than the last fsync took): one fsync then carries
+ * them all, and a lone client never waits because its estimate is 1. Waking the
+ * callers is left to a second thread (the completer): a futex wake per caller cost ~20 us each on a loaded 2-core VM,
+ * ~10% of a batch cycle, and the committer can start the next batch's fsync meanwhile. WAL files are recycled
+ * ({@code kv.rocksdb.recycle_wal_files}) so the per-batch fdatasync overwrites instead of growing a file.
  *
  * <p>Snapshots are shared: all transactions that begin between two batches hold the same reference-counted
  * snapshot, which is released when the last of them closes and a newer one has been published. The committed
@@ -99,8 +108,14 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   private final KvFaults faults;
   private final Clock clock;
   private final int maxBatch;
+  private final long groupWaitNanos;
+  /** Commits probably in flight: the last batch's size plus those queued when its write finished. Committer only. */
+  private int inFlight = 1;
+  /** How long the last batch write (WAL fsync) took. Committer only. */
+  private long lastWriteNanos;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
+  private final UInt64AddOperator addOperator;
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final RocksDB db;
   private final ColumnFamilyHandle dataCf;
@@ -114,6 +129,8 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   private final AtomicLong active = new AtomicLong();
   private final Object closeLock = new Object();
   private final Thread committer;
+  private final Thread completer;
+  private final LinkedBlockingQueue<List<Pending>> completions = new LinkedBlockingQueue<>();
   private volatile boolean closed;
   private volatile long committedVersion;
   private final AtomicLong batches = new AtomicLong();
@@ -125,8 +142,14 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     this.faults = faults;
     this.clock = clock;
     this.maxBatch = KvConfig.get(config, KvConfig.ROCKSDB_MAX_BATCH);
-    this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
-    this.cfOptions = new ColumnFamilyOptions();
+    this.groupWaitNanos = KvConfig.get(config, KvConfig.ROCKSDB_GROUP_COMMIT_WAIT).toNanos();
+    this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setRecycleLogFileNum(KvConfig.get(config, KvConfig.ROCKSDB_RECYCLE_WAL_FILES));
+    // atomicAdd is a RocksDB merge: uint64add reads 8-byte little-endian values and counts any other as 0, exactly
+    // the contract of ReadWriteTransaction.atomicAdd, so concurrent adds in one batch need no read in the committer.
+    this.addOperator = new UInt64AddOperator();
+    this.cfOptions = new ColumnFamilyOptions().setMergeOperator(addOperator)
+        .setWriteBufferSize(KvConfig.get(config, KvConfig.ROCKSDB_WRITE_BUFFER_SIZE).bytes());
     List<ColumnFamilyDescriptor> cfs = List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
         new ColumnFamilyDescriptor(META_CF, cfOptions));
     RocksDB opened;
@@ -134,6 +157,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
       opened = RocksDB.open(dbOptions, dir.toString(), cfs, handles);
     } catch (RocksDBException e) {
       cfOptions.close();
+      addOperator.close();
       dbOptions.close();
       throw e;
     }
@@ -146,6 +170,8 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     this.resolver = new Resolver(KvConfig.get(config, KvConfig.CONFLICT_WINDOW), 1_000_000, committedVersion);
     publish(committedVersion);
     this.committer = Thread.ofPlatform().name("kv-committer " + dir).daemon(true).unstarted(this::commitLoop);
+    this.completer = Thread.ofPlatform().name("kv-completer " + dir).daemon(true).unstarted(this::completeLoop);
+    completer.start();
     committer.start();
   }
 
@@ -234,7 +260,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
         try {
           return p.done.get(1, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-          if (!committer.isAlive()) {
+          if (!committer.isAlive() || !completer.isAlive()) {
             // Only after an Error killed the committer: never leave a caller waiting forever.
             p.done.completeExceptionally(new CommitUnknownException("kv committer is not running"));
           }
@@ -266,6 +292,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
         Pending first = queue.take();
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
+        gather(batch);
         if (batch.remove(POISON)) {
           stop = true;
         }
@@ -294,6 +321,43 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
         if (p != POISON) {
           p.done.completeExceptionally(shutdown());
         }
+      }
+    }
+  }
+
+  /**
+   * Waits (bounded) for the commits expected in this batch: up to {@link #inFlight} of them, at most
+   * {@code kv.rocksdb.group_commit_wait} and at most as long as the last fsync took, so the added latency stays
+   * below the fsync it saves. Measured with 16 closed-loop committers on the loaded 2-core dev VM (5 alternating
+   * runs each, medians): 15.7k commits/s in batches of 8 without waiting, 19.9k in batches of 15 with it (a
+   * quarter-fsync bound: 17.5k, batches of 11). When the clients themselves are CPU-bound (meta over RPC on that
+   * VM) it gained nothing measurable: releasing all of them at once stops their CPU work overlapping the fsync.
+   */
+  private void gather(List<Pending> batch) {
+    int target = Math.min(maxBatch, inFlight);
+    if (groupWaitNanos <= 0 || batch.size() >= target || batch.contains(POISON)) {
+      return;
+    }
+    long deadline = System.nanoTime() + Math.min(groupWaitNanos, lastWriteNanos);
+    while (batch.size() < target) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      Pending p;
+      try {
+        p = queue.poll(left, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // write what we hold; the loop's next take() ends the committer
+        return;
+      }
+      if (p == null) {
+        return;
+      }
+      batch.add(p);
+      queue.drainTo(batch, maxBatch - batch.size());
+      if (p == POISON || batch.contains(POISON)) {
+        return;
       }
     }
   }
@@ -340,12 +404,16 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
           wb.put(dataCf, w.getKey(), w.getValue());
         }
       }
+      for (Map.Entry<byte[], Long> a : req.adds().entrySet()) {
+        wb.merge(dataCf, a.getKey(), Keys.counterValue(a.getValue()));
+      }
       survivors.add(p);
     }
     if (survivors.isEmpty()) {
       return;
     }
     wb.put(metaCf, VERSION_KEY, ByteBuffer.allocate(8).putLong(v).array());
+    long writeStart = System.nanoTime();
     try {
       db.write(writeOptions, wb);
     } catch (RocksDBException e) {
@@ -356,16 +424,34 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
       }
       return;
     }
+    lastWriteNanos = System.nanoTime() - writeStart;
+    // Those written now come back soon (closed loops), those queued meanwhile are waiting already.
+    inFlight = Math.max(1, batch.size() + queue.size());
     committedVersion = v;
     publish(v);
     batches.incrementAndGet();
     commits.addAndGet(survivors.size());
-    for (Pending p : survivors) {
-      if (p.reportUnknown) {
-        p.done.completeExceptionally(new CommitUnknownException("injected fault (applied)"));
-      } else {
-        p.done.complete(p.version);
+    completions.add(List.copyOf(survivors));
+  }
+
+  /** Completes the callers' futures of written batches, in order, off the committer's critical path. */
+  private void completeLoop() {
+    try {
+      while (true) {
+        List<Pending> done = completions.take();
+        if (done.isEmpty()) {
+          return; // close: the committer has stopped and everything before this was completed
+        }
+        for (Pending p : done) {
+          if (p.reportUnknown) {
+            p.done.completeExceptionally(new CommitUnknownException("injected fault (applied)"));
+          } else {
+            p.done.complete(p.version);
+          }
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -398,6 +484,8 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     queue.add(POISON);
     try {
       committer.join(TimeUnit.SECONDS.toMillis(60));
+      completions.add(List.of());
+      completer.join(TimeUnit.SECONDS.toMillis(10));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -422,6 +510,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     }
     db.close();
     cfOptions.close();
+    addOperator.close();
     dbOptions.close();
   }
 

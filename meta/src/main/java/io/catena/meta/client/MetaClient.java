@@ -17,6 +17,8 @@ import io.catena.meta.LockRequest;
 import io.catena.meta.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenResult;
+import io.catena.meta.QuotaLimits;
+import io.catena.meta.QuotaUsage;
 import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.SetAttr;
@@ -40,6 +42,7 @@ import io.catena.meta.proto.MknodRequest;
 import io.catena.meta.proto.OpenRequest;
 import io.catena.meta.proto.OpenResponse;
 import io.catena.meta.proto.ReaddirRequest;
+import io.catena.meta.proto.QuotaRequest;
 import io.catena.meta.proto.ReadlinkRequest;
 import io.catena.meta.proto.RealpathRequest;
 import io.catena.meta.proto.RemoveRecursiveRequest;
@@ -48,11 +51,13 @@ import io.catena.meta.proto.RemovexattrRequest;
 import io.catena.meta.proto.RenameRequest;
 import io.catena.meta.proto.ReqId;
 import io.catena.meta.proto.ResolveRequest;
+import io.catena.meta.proto.SetQuotaRequest;
 import io.catena.meta.proto.SetattrRequest;
 import io.catena.meta.proto.SetxattrRequest;
 import io.catena.meta.proto.StatfsRequest;
 import io.catena.meta.proto.SymlinkRequest;
 import io.catena.meta.proto.SyncRequest;
+import io.catena.meta.proto.TouchAtimeRequest;
 import io.catena.meta.proto.User;
 import io.catena.meta.rpc.MetaMethods;
 import io.catena.meta.rpc.MetaWire;
@@ -262,6 +267,38 @@ public final class MetaClient implements MetaService, AutoCloseable {
   @Override
   public StatFs statfs(UserInfo user) {
     return MetaWire.statfs(call(MetaMethods.STATFS, StatfsRequest.newBuilder().setUser(u(user)).build()));
+  }
+
+  @Override
+  public StatFs statfs(UserInfo user, long ino) {
+    return MetaWire.statfs(call(MetaMethods.STATFS, StatfsRequest.newBuilder().setUser(u(user)).setIno(ino)
+        .build()));
+  }
+
+  /** Safe to retry: setting the same limits again changes nothing (and finishes an interrupted count). */
+  @Override
+  public QuotaUsage setQuota(UserInfo user, long ino, QuotaLimits limits) {
+    return MetaWire.quota(call(MetaMethods.SET_QUOTA, SetQuotaRequest.newBuilder().setUser(u(user)).setIno(ino)
+        .setLimits(MetaWire.quotaLimits(limits)).build()))
+        .orElseThrow(() -> CatenaException.of(Errno.EPROTO, "set quota reply carries no quota"));
+  }
+
+  @Override
+  public Optional<QuotaUsage> getQuota(UserInfo user, long ino) {
+    return MetaWire.quota(call(MetaMethods.GET_QUOTA, QuotaRequest.newBuilder().setUser(u(user)).setIno(ino)
+        .build()));
+  }
+
+  /** A retry after a lost reply finds no quota and returns false; the quota is gone either way. */
+  @Override
+  public boolean removeQuota(UserInfo user, long ino) {
+    return call(MetaMethods.REMOVE_QUOTA, QuotaRequest.newBuilder().setUser(u(user)).setIno(ino).build())
+        .getExisted();
+  }
+
+  @Override
+  public void touchAtime(UserInfo user, long ino) {
+    call(MetaMethods.TOUCH_ATIME, TouchAtimeRequest.newBuilder().setUser(u(user)).setIno(ino).build());
   }
 
   @Override

@@ -37,6 +37,11 @@ import io.catena.meta.proto.StatfsResponse;
 import io.catena.meta.proto.StringResponse;
 import io.catena.meta.proto.SymlinkRequest;
 import io.catena.meta.proto.SyncRequest;
+import io.catena.meta.proto.QuotaRequest;
+import io.catena.meta.proto.QuotaResponse;
+import io.catena.meta.proto.RemoveQuotaResponse;
+import io.catena.meta.proto.SetQuotaRequest;
+import io.catena.meta.proto.TouchAtimeRequest;
 import io.catena.rpc.MethodDescriptor;
 import com.google.protobuf.Message;
 import java.util.List;
@@ -109,10 +114,20 @@ public final class MetaMethods {
   public static final MethodDescriptor<LockCallRequest, GetLockResponse> GET_LOCK =
       m(29, "GetLock", LockCallRequest.getDefaultInstance(), GetLockResponse.getDefaultInstance());
 
+  public static final MethodDescriptor<SetQuotaRequest, QuotaResponse> SET_QUOTA =
+      m(30, "SetQuota", SetQuotaRequest.getDefaultInstance(), QuotaResponse.getDefaultInstance());
+  public static final MethodDescriptor<QuotaRequest, QuotaResponse> GET_QUOTA =
+      m(31, "GetQuota", QuotaRequest.getDefaultInstance(), QuotaResponse.getDefaultInstance());
+  public static final MethodDescriptor<QuotaRequest, RemoveQuotaResponse> REMOVE_QUOTA =
+      m(32, "RemoveQuota", QuotaRequest.getDefaultInstance(), RemoveQuotaResponse.getDefaultInstance());
+  public static final MethodDescriptor<TouchAtimeRequest, Empty> TOUCH_ATIME =
+      m(33, "TouchAtime", TouchAtimeRequest.getDefaultInstance(), Empty.getDefaultInstance());
+
   /** Every method, for tests that check each one is served. */
   public static final List<MethodDescriptor<?, ?>> ALL = List.of(STATFS, LOOKUP, GETATTR, BATCH_GETATTR, CREATE, OPEN,
       LENGTH_HINT, SYNC, CLOSE, MKDIR, MKNOD, SYMLINK, READLINK, LINK, UNLINK, RMDIR, RENAME, READDIR, SETATTR,
-      RESOLVE, REALPATH, ACCESS, GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, REMOVE_RECURSIVE, SET_LOCK, GET_LOCK);
+      RESOLVE, REALPATH, ACCESS, GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, REMOVE_RECURSIVE, SET_LOCK, GET_LOCK,
+      SET_QUOTA, GET_QUOTA, REMOVE_QUOTA, TOUCH_ATIME);
 
   private MetaMethods() {}
 

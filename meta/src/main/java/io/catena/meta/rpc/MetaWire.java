@@ -8,7 +8,11 @@ import io.catena.meta.Inode;
 import io.catena.meta.InodeType;
 import io.catena.meta.Layout;
 import io.catena.meta.LockRequest;
+import io.catena.meta.QuotaLimits;
+import io.catena.meta.QuotaUsage;
 import io.catena.meta.ReaddirPage;
+import io.catena.meta.proto.QuotaResponse;
+import java.util.Optional;
 import io.catena.meta.RequestId;
 import io.catena.meta.SetAttr;
 import io.catena.meta.StatFs;
@@ -32,6 +36,7 @@ public final class MetaWire {
   private static final InodeType[] TYPES = InodeType.values();
   private static final LockRequest.Kind[] KINDS = LockRequest.Kind.values();
   private static final LockRequest.Type[] LOCK_TYPES = LockRequest.Type.values();
+  private static final QuotaUsage.State[] QUOTA_STATES = QuotaUsage.State.values();
 
   private MetaWire() {}
 
@@ -85,6 +90,9 @@ public final class MetaWire {
     if (i.name() != null) {
       b.setName(i.name());
     }
+    if (i.quotaDomain() != Inode.NO_QUOTA) {
+      b.setQuotaDomain(i.quotaDomain());
+    }
     return b.build();
   }
 
@@ -92,7 +100,7 @@ public final class MetaWire {
     return new Inode(p.getId(), type(p.getType()), p.getMode(), p.getUid(), p.getGid(), p.getNlink(), p.getLength(),
         p.getTruncateVersion(), p.getAtime(), p.getMtime(), p.getCtime(), p.getRdev(),
         p.hasLayout() ? layout(p.getLayout()) : null, p.hasSymlinkTarget() ? p.getSymlinkTarget() : null,
-        p.getParent(), p.hasName() ? p.getName() : null);
+        p.getParent(), p.hasName() ? p.getName() : null, p.hasQuotaDomain() ? p.getQuotaDomain() : Inode.NO_QUOTA);
   }
 
   public static InodeResponse inodeResponse(Inode i) {
@@ -115,12 +123,43 @@ public final class MetaWire {
 
   public static StatfsResponse statfs(StatFs s) {
     return StatfsResponse.newBuilder().setCapacityBytes(s.capacityBytes()).setFreeBytes(s.freeBytes())
-        .setUsedInodes(s.usedInodes()).setBlockSize(s.blockSize()).setMaxNameLength(s.maxNameLength()).build();
+        .setUsedInodes(s.usedInodes()).setBlockSize(s.blockSize()).setMaxNameLength(s.maxNameLength())
+        .setMaxInodes(s.maxInodes()).build();
   }
 
   public static StatFs statfs(StatfsResponse r) {
     return new StatFs(r.getCapacityBytes(), r.getFreeBytes(), r.getUsedInodes(), r.getBlockSize(),
-        r.getMaxNameLength());
+        r.getMaxNameLength(), r.getMaxInodes());
+  }
+
+  public static io.catena.meta.proto.QuotaLimits quotaLimits(QuotaLimits l) {
+    return io.catena.meta.proto.QuotaLimits.newBuilder().setMaxBytes(l.maxBytes()).setMaxInodes(l.maxInodes())
+        .build();
+  }
+
+  public static QuotaLimits quotaLimits(io.catena.meta.proto.QuotaLimits l) {
+    return new QuotaLimits(l.getMaxBytes(), l.getMaxInodes());
+  }
+
+  /** A quota reply: the usage, or none. */
+  public static QuotaResponse quota(Optional<QuotaUsage> q) {
+    QuotaResponse.Builder b = QuotaResponse.newBuilder();
+    q.ifPresent(u -> b.setQuota(io.catena.meta.proto.QuotaUsage.newBuilder().setIno(u.ino())
+        .setLimits(quotaLimits(u.limits())).setUsedBytes(u.usedBytes()).setUsedInodes(u.usedInodes())
+        .setState(u.state().ordinal())));
+    return b.build();
+  }
+
+  public static Optional<QuotaUsage> quota(QuotaResponse r) {
+    if (!r.hasQuota()) {
+      return Optional.empty();
+    }
+    io.catena.meta.proto.QuotaUsage u = r.getQuota();
+    if (u.getState() >= QUOTA_STATES.length) {
+      throw CatenaException.of(Errno.EPROTO, "unknown quota state %d", u.getState());
+    }
+    return Optional.of(new QuotaUsage(u.getIno(), quotaLimits(u.getLimits()), u.getUsedBytes(), u.getUsedInodes(),
+        QUOTA_STATES[u.getState()]));
   }
 
   public static ReaddirResponse readdir(ReaddirPage p) {

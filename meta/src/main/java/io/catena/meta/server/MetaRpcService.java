@@ -21,6 +21,7 @@ import io.catena.meta.proto.GetxattrResponse;
 import io.catena.meta.proto.InodeResponse;
 import io.catena.meta.proto.ListxattrResponse;
 import io.catena.meta.proto.OpenResponse;
+import io.catena.meta.proto.RemoveQuotaResponse;
 import io.catena.meta.proto.RemoveRecursiveResponse;
 import io.catena.meta.proto.StringResponse;
 import io.catena.rpc.MethodDescriptor;
@@ -71,7 +72,8 @@ public final class MetaRpcService {
   public static ServiceDefinition definition(MetaService m, boolean inlineReads) {
     ServiceDefinition.Builder b = ServiceDefinition.builder(MetaMethods.SERVICE_NAME, MetaMethods.SERVICE_ID);
     Binder on = inlineReads ? MetaRpcService::inline : MetaRpcService::on;
-    on(b, MetaMethods.STATFS, r -> MetaWire.statfs(m.statfs(user(r.getUser()))));
+    on(b, MetaMethods.STATFS, r -> MetaWire.statfs(r.hasIno() ? m.statfs(user(r.getUser()), r.getIno())
+        : m.statfs(user(r.getUser()))));
     on.bind(b, MetaMethods.LOOKUP, r -> inodeResponse(m.lookup(user(r.getUser()), r.getParent(), r.getName())));
     on.bind(b, MetaMethods.GETATTR, r -> inodeResponse(m.getattr(user(r.getUser()), r.getIno())));
     on.bind(b, MetaMethods.BATCH_GETATTR, r -> {
@@ -150,6 +152,15 @@ public final class MetaRpcService {
       l.ifPresent(f -> out.setLock(MetaWire.fileLock(f)));
       return out.build();
     });
+    on(b, MetaMethods.SET_QUOTA, r -> MetaWire.quota(Optional.of(m.setQuota(user(r.getUser()), r.getIno(),
+        MetaWire.quotaLimits(r.getLimits())))));
+    on(b, MetaMethods.GET_QUOTA, r -> MetaWire.quota(m.getQuota(user(r.getUser()), r.getIno())));
+    on(b, MetaMethods.REMOVE_QUOTA, r -> RemoveQuotaResponse.newBuilder()
+        .setExisted(m.removeQuota(user(r.getUser()), r.getIno())).build());
+    on(b, MetaMethods.TOUCH_ATIME, r -> {
+      m.touchAtime(user(r.getUser()), r.getIno());
+      return EMPTY;
+    });
     return b.build();
   }
 
@@ -174,8 +185,9 @@ public final class MetaRpcService {
   }
 
   /**
-   * Binds {@code body} on the worker pool. The body runs synchronously on the worker thread; what it throws becomes
-   * the error reply's status (the RPC layer maps it with CatenaException.statusOf).
+   * Binds {@code body} on the worker pool. The body runs synchronously on the worker thread, on the request as
+   * {@link CallerIdentity} lets the caller's token make it; what it throws becomes the error reply's status (the RPC
+   * layer maps it with CatenaException.statusOf).
    */
   private static <Req extends Message, Resp extends Message> void on(ServiceDefinition.Builder b,
       MethodDescriptor<Req, Resp> method, Function<Req, Resp> body) {

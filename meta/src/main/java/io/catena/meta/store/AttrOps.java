@@ -70,6 +70,12 @@ public final class AttrOps {
       // only after close/fsync), so "shorter than meta's length" would miss bytes past the new end, and a grow
       // must reach storage so that the length measured at the next close is the grown one.
       truncated = true;
+      long delta = a.length() - i.length();
+      if (delta > 0) {
+        ctx.quotas.charge(tx, i.quotaDomain(), delta, 0, true);
+      } else {
+        QuotaOps.refund(tx, i.quotaDomain(), -delta, 0);
+      }
       i = i.withLength(a.length(), i.truncateVersion() + 1).withMode(PermissionChecker.afterWrite(user, i));
       i = i.withTimes(i.atime(), now, now);
       changed = true;

@@ -20,6 +20,11 @@ import java.nio.ByteBuffer;
  */
 public final class Codec {
   private static final int V1 = 1;
+  /**
+   * Inode records (and answers carrying one) of inodes under a directory quota: V1 followed by the quota domain.
+   * Inodes under no quota keep writing V1, so a namespace without quotas is byte-for-byte what it was.
+   */
+  private static final int V2 = 2;
   private static final InodeType[] TYPES = InodeType.values();
 
   private Codec() {}
@@ -31,21 +36,22 @@ public final class Codec {
   public static byte[] encodeInode(Inode i) {
     byte[] target = utf8OrNull(i.symlinkTarget());
     byte[] name = utf8OrNull(i.name());
-    ByteBuffer b = ByteBuffer.allocate(1 + inodeBodySize(i, target, name));
-    b.put((byte) V1);
+    ByteBuffer b = ByteBuffer.allocate(1 + inodeBodySize(i, target, name) + quotaSize(i));
+    b.put((byte) inodeVersion(i));
     putInodeBody(b, i, target, name);
+    putQuota(b, i);
     return b.array();
   }
 
   public static Inode decodeInode(long id, byte[] bytes) {
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes);
-      version(b, "inode");
+      int v = versionOneOrTwo(b, "inode");
       long stored = b.getLong();
       if (stored != id) {
         throw CatenaException.of(Errno.EIO, "inode record under id %d claims id %d", id, stored);
       }
-      return getInodeBody(b, id);
+      return getQuota(b, v, getInodeBody(b, id));
     } catch (RuntimeException e) {
       throw corrupt(e);
     }
@@ -108,16 +114,18 @@ public final class Codec {
       case Inode i -> {
         byte[] target = utf8OrNull(i.symlinkTarget());
         byte[] name = utf8OrNull(i.name());
-        b = ByteBuffer.allocate(10 + inodeBodySize(i, target, name)).put((byte) V1).putLong(expiresAtNanos)
-            .put((byte) 1);
+        b = ByteBuffer.allocate(10 + inodeBodySize(i, target, name) + quotaSize(i)).put((byte) inodeVersion(i))
+            .putLong(expiresAtNanos).put((byte) 1);
         putInodeBody(b, i, target, name);
+        putQuota(b, i);
       }
       case OpenResult r -> {
         byte[] target = utf8OrNull(r.inode().symlinkTarget());
         byte[] name = utf8OrNull(r.inode().name());
-        b = ByteBuffer.allocate(18 + inodeBodySize(r.inode(), target, name)).put((byte) V1).putLong(expiresAtNanos)
-            .put((byte) 2);
+        b = ByteBuffer.allocate(18 + inodeBodySize(r.inode(), target, name) + quotaSize(r.inode()))
+            .put((byte) inodeVersion(r.inode())).putLong(expiresAtNanos).put((byte) 2);
         putInodeBody(b, r.inode(), target, name);
+        putQuota(b, r.inode());
         b.putLong(r.sessionId());
       }
       case Long l -> b = ByteBuffer.allocate(18).put((byte) V1).putLong(expiresAtNanos).put((byte) 3).putLong(l);
@@ -130,7 +138,7 @@ public final class Codec {
   public static long answerExpiry(byte[] bytes) {
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes);
-      version(b, "idempotency record");
+      versionOneOrTwo(b, "idempotency record");
       return b.getLong();
     } catch (RuntimeException e) {
       throw corrupt(e);
@@ -140,19 +148,63 @@ public final class Codec {
   public static Object decodeAnswer(byte[] bytes) {
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes);
-      version(b, "idempotency record");
+      int v = versionOneOrTwo(b, "idempotency record");
       b.getLong();
       int kind = b.get() & 0xff;
       return switch (kind) {
         case 0 -> null;
-        case 1 -> getInodeBody(b, b.getLong());
+        case 1 -> getQuota(b, v, getInodeBody(b, b.getLong()));
         case 2 -> {
-          Inode i = getInodeBody(b, b.getLong());
+          Inode i = getQuota(b, v, getInodeBody(b, b.getLong()));
           yield new OpenResult(i, b.getLong());
         }
         case 3 -> b.getLong();
         default -> throw CatenaException.of(Errno.EIO, "unknown answer kind %d", kind);
       };
+    } catch (RuntimeException e) {
+      throw corrupt(e);
+    }
+  }
+
+  private static int inodeVersion(Inode i) {
+    return i.quotaDomain() == Inode.NO_QUOTA ? V1 : V2;
+  }
+
+  private static int quotaSize(Inode i) {
+    return i.quotaDomain() == Inode.NO_QUOTA ? 0 : 8;
+  }
+
+  private static void putQuota(ByteBuffer b, Inode i) {
+    if (i.quotaDomain() != Inode.NO_QUOTA) {
+      b.putLong(i.quotaDomain());
+    }
+  }
+
+  private static Inode getQuota(ByteBuffer b, int version, Inode i) {
+    return version == V2 ? i.withQuotaDomain(b.getLong()) : i;
+  }
+
+  private static int versionOneOrTwo(ByteBuffer b, String what) {
+    int v = b.get() & 0xff;
+    if (v != V1 && v != V2) {
+      throw CatenaException.of(Errno.EIO, "%s record has unknown version %d", what, v);
+    }
+    return v;
+  }
+
+  /** A directory quota: its state, limits (0: none) and the enclosing quota's domain (or NO_QUOTA). */
+  public record Quota(int state, long maxBytes, long maxInodes, long parentDomain) {}
+
+  public static byte[] encodeQuota(Quota q) {
+    return ByteBuffer.allocate(1 + 1 + 3 * 8).put((byte) V1).put((byte) q.state()).putLong(q.maxBytes())
+        .putLong(q.maxInodes()).putLong(q.parentDomain()).array();
+  }
+
+  public static Quota decodeQuota(byte[] bytes) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      version(b, "quota");
+      return new Quota(b.get() & 0xff, b.getLong(), b.getLong(), b.getLong());
     } catch (RuntimeException e) {
       throw corrupt(e);
     }

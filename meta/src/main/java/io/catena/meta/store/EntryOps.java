@@ -71,8 +71,9 @@ public final class EntryOps {
     }
     boolean dir = type == InodeType.DIRECTORY;
     long len = type == InodeType.SYMLINK ? MetaKeys.utf8(target).length : 0;
+    // A new inode is accounted under its directory's quota (a quota directory's tag is itself).
     return new Inode(id, type, m, user.uid(), gid, dir ? 2 : 1, len, 0, now, now, now, rdev, layout, target,
-        dir ? parent.id() : -1, dir ? name : null);
+        dir ? parent.id() : -1, dir ? name : null, parent.quotaDomain());
   }
 
   /**
@@ -87,6 +88,7 @@ public final class EntryOps {
     }
     PermissionChecker.check(user, parent, W);
     Inode child = make.make(parent);
+    ctx.quotas.charge(tx, child.quotaDomain(), 0, 1, true);
     tx.putInode(child);
     tx.putDent(Tx.dentFor(parentId, name, child));
     long now = child.ctime();
@@ -164,6 +166,11 @@ public final class EntryOps {
     if (src.nlink() >= LINK_MAX) {
       throw CatenaException.of(Errno.EMLINK, "inode %d has %d links", ino, src.nlink());
     }
+    if (src.quotaDomain() != parent.quotaDomain()) {
+      // One inode counts toward one quota: a name in another quota's tree is refused, as XFS project quotas do.
+      throw CatenaException.of(Errno.EXDEV, "inode %d is under quota %d, directory %d under quota %d", ino,
+          src.quotaDomain(), newParentId, parent.quotaDomain());
+    }
     Inode linked = src.withNlink(src.nlink() + 1).withCtime(now);
     tx.putInode(linked);
     tx.putDent(Tx.dentFor(newParentId, newName, linked));
@@ -195,8 +202,13 @@ public final class EntryOps {
     int n = child.nlink() - 1;
     if (n > 0) {
       tx.putInode(child.withNlink(n).withCtime(now));
-    } else if (child.isFile()) {
-      tx.putInode(child.withNlink(0).withCtime(now));
+      return;
+    }
+    // The last name is gone: the inode and its length stop counting toward its quota, and an unlinked file keeps
+    // no tag, so writes through handles still open are not charged.
+    QuotaOps.refund(tx, child.quotaDomain(), child.isFile() ? child.length() : 0, 1);
+    if (child.isFile()) {
+      tx.putInode(child.withNlink(0).withCtime(now).withQuotaDomain(Inode.NO_QUOTA));
       tx.set(MetaKeys.gc(child.id()), Codec.encodeLong(now));
     } else {
       tx.deleteInode(child.id());
@@ -224,8 +236,21 @@ public final class EntryOps {
       throw CatenaException.of(Errno.ENOTEMPTY, "directory '%s' is not empty", name);
     }
     tx.clearDent(parentId, name);
-    tx.deleteInode(child.id());
+    deleteDirInode(tx, child);
     tx.putInode(parent.touched(now).withNlink(parent.nlink() - 1));
+  }
+
+  /**
+   * Deletes an empty directory's inode: it stops counting toward its quota, and a quota set on it (empty, since
+   * the directory is) goes with it.
+   */
+  static void deleteDirInode(Tx tx, Inode dir) {
+    long charged = QuotaOps.chargeDomain(tx, dir, true);
+    if (tx.quota(dir.id(), true).isPresent()) {
+      QuotaOps.dropRecords(tx, dir.id());
+    }
+    QuotaOps.refund(tx, charged, 0, 1);
+    tx.deleteInode(dir.id());
   }
 
   /** The entry {@code name} of {@code parent}, for lookup: "." is the directory, ".." its parent. */

@@ -66,6 +66,7 @@ public final class FileOps {
     if (trunc && i.isFile()) {
       // An open writer's bytes may be in storage while meta's length is still 0 (it is exact only after close).
       truncated = i.length() > 0 || tx.hasSessions(ino, false);
+      QuotaOps.refund(tx, i.quotaDomain(), i.length(), 0);
       i = i.withLength(0, i.truncateVersion() + 1).withMode(PermissionChecker.afterWrite(user, i));
       i = i.withTimes(i.atime(), now, now);
       tx.putInode(i);
@@ -85,7 +86,8 @@ public final class FileOps {
     tx.set(MetaKeys.session(ino, sid), Codec.encodeSession(new Codec.Session(clientId, now)));
   }
 
-  public static Inode lengthHint(Tx tx, long ino, long sessionId, long length, long truncateVersion, long now) {
+  public static Inode lengthHint(Tx tx, QuotaOps quotas, long ino, long sessionId, long length,
+      long truncateVersion, long now) {
     Inode i = tx.inodeForUpdate(ino);
     if (!i.isFile()) {
       throw CatenaException.of(Errno.EINVAL, "inode %d is not a regular file", ino);
@@ -94,25 +96,34 @@ public final class FileOps {
       throw CatenaException.of(Errno.EBADF, "no write session %d on inode %d", sessionId, ino);
     }
     if (truncateVersion == i.truncateVersion() && length > i.length()) {
+      quotas.charge(tx, i.quotaDomain(), length - i.length(), 0, true); // EDQUOT fails the write that hinted
       i = i.withLength(length, i.truncateVersion()).withTimes(i.atime(), now, now);
       tx.putInode(i);
     }
     return i;
   }
 
+  /** The inode after close/fsync recorded its length, and whether that growth left a quota over its limit. */
+  public record Synced(Inode inode, boolean overQuota) {}
+
   /**
    * Stores the exact length measured by storage, unless a truncate happened since the measurement began (its
-   * length wins); a write also drops suid/sgid for non-root writers.
+   * length wins); a write also drops suid/sgid for non-root writers. The bytes are on storage already, so quota
+   * usage follows the length even past a limit; the caller reports EDQUOT after committing if it went over.
    */
-  public static Inode applyExactLength(Tx tx, UserInfo user, long ino, long measuredAtTruncateVersion, long exact,
+  public static Synced applyExactLength(Tx tx, UserInfo user, long ino, long measuredAtTruncateVersion, long exact,
       long now) {
     Inode i = tx.inodeForUpdate(ino);
+    boolean over = false;
     if (i.truncateVersion() == measuredAtTruncateVersion) {
+      long delta = exact - i.length();
+      QuotaOps.refund(tx, i.quotaDomain(), -delta, 0); // a negative refund charges, unchecked
+      over = delta > 0 && QuotaOps.overLimit(tx, i.quotaDomain());
       i = i.withLength(exact, i.truncateVersion());
     }
     i = i.withMode(PermissionChecker.afterWrite(user, i)).withTimes(i.atime(), now, now);
     tx.putInode(i);
-    return i;
+    return new Synced(i, over);
   }
 
   public static void closeSession(Tx tx, long ino, long sessionId) {

@@ -15,6 +15,8 @@ import io.catena.meta.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.OpenResult;
+import io.catena.meta.QuotaLimits;
+import io.catena.meta.QuotaUsage;
 import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.SetAttr;
@@ -104,6 +106,57 @@ public final class KvMetaService implements MetaService {
   }
 
   @Override
+  public StatFs statfs(UserInfo user, long ino) {
+    StatFs whole = statfs(user);
+    return read(tx -> QuotaOps.statfs(tx, ino, whole));
+  }
+
+  @Override
+  public QuotaUsage setQuota(UserInfo user, long ino, QuotaLimits limits) {
+    return ctx.quotas.set(user, ino, limits);
+  }
+
+  @Override
+  public Optional<QuotaUsage> getQuota(UserInfo user, long ino) {
+    return read(tx -> {
+      tx.inode(ino); // ENOENT for an unknown inode rather than "no quota"
+      return QuotaOps.get(tx, ino);
+    });
+  }
+
+  @Override
+  public boolean removeQuota(UserInfo user, long ino) {
+    return ctx.quotas.remove(user, ino);
+  }
+
+  /** relatime's "older than a day". */
+  private static final long RELATIME_NANOS = 24L * 3600 * 1_000_000_000L;
+
+  @Override
+  public void touchAtime(UserInfo user, long ino) {
+    long now = ctx.nowNanos();
+    if (!atimeDue(read(tx -> tx.inode(ino)), now)) {
+      return; // the common case: one snapshot read, no commit
+    }
+    write(tx -> {
+      Inode i = tx.inodeForUpdate(ino);
+      if (atimeDue(i, now)) {
+        tx.putInode(i.withTimes(now, i.mtime(), i.ctime())); // atime alone: ctime stays (Linux does the same)
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Linux relatime: update when atime is not after mtime or ctime, or is a day old; never backwards or to the same
+   * value (another meta server's clock may be behind).
+   */
+  static boolean atimeDue(Inode i, long now) {
+    return now > i.atime()
+        && (i.atime() <= i.mtime() || i.atime() <= i.ctime() || now - i.atime() >= RELATIME_NANOS);
+  }
+
+  @Override
   public Inode lookup(UserInfo user, long parent, String name) {
     return read(tx -> EntryOps.lookup(tx, user, parent, name));
   }
@@ -156,7 +209,7 @@ public final class KvMetaService implements MetaService {
   @Override
   public Inode lengthHint(UserInfo user, long ino, long sessionId, long length, long truncateVersion) {
     long now = ctx.nowNanos();
-    return write(tx -> FileOps.lengthHint(tx, ino, sessionId, length, truncateVersion, now));
+    return write(tx -> FileOps.lengthHint(tx, ctx.quotas, ino, sessionId, length, truncateVersion, now));
   }
 
   @Override
@@ -180,13 +233,19 @@ public final class KvMetaService implements MetaService {
     // Storage I/O stays outside the transaction; the truncate version taken before it decides whether it is stale.
     long exact = ctx.storage.queryLength(ino, before.layout());
     long now = ctx.nowNanos();
-    return write(tx -> {
-      Inode i = FileOps.applyExactLength(tx, user, ino, before.truncateVersion(), exact, now);
+    FileOps.Synced s = write(tx -> {
+      FileOps.Synced r = FileOps.applyExactLength(tx, user, ino, before.truncateVersion(), exact, now);
       if (close) {
         FileOps.closeSession(tx, ino, sessionId);
       }
-      return i;
+      return r;
     });
+    if (s.overQuota()) {
+      // Committed: the length is recorded and the handle closed; the writer learns its data passed a quota.
+      throw CatenaException.of(Errno.EDQUOT, "inode %d grew to %d bytes, past a directory quota's limit", ino,
+          s.inode().length());
+    }
+    return s.inode();
   }
 
   @Override
@@ -244,7 +303,7 @@ public final class KvMetaService implements MetaService {
       RequestId req) {
     long now = ctx.nowNanos();
     parentLocks.with(parent, newParent, () -> mutate(req, now, Void.class, tx -> {
-      RenameOp.rename(tx, user, parent, name, newParent, newName, flags, now);
+      RenameOp.rename(tx, ctx.quotas, user, parent, name, newParent, newName, flags, now);
       return null;
     }));
   }

@@ -23,6 +23,7 @@ public final class MetaContext {
   final ChainTableSource chainTables;
   final ChunkStorage storage;
   final IdAllocator ids;
+  final QuotaOps quotas;
 
   public MetaContext(TransactionRunner runner, Clock clock, Config config, ChainTableSource chainTables,
       ChunkStorage storage) {
@@ -32,6 +33,7 @@ public final class MetaContext {
     this.chainTables = chainTables;
     this.storage = storage;
     this.ids = new IdAllocator(runner, config.get(MetaConfig.ID_BLOCK));
+    this.quotas = new QuotaOps(this); // reads only the config above
   }
 
   public TransactionRunner runner() {

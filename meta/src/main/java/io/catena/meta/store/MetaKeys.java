@@ -19,6 +19,8 @@ import java.util.Arrays;
  * GCQ_ ino(LE8)                      unlinked file waiting for chunk removal (the hidden GC area)
  * LOCK ino(LE8) kind client 0 owner  advisory locks of one owner (see LockOps)
  * META counter-name                  shared counters (inode id allocation)
+ * QUOT dir(LE8)                      directory quota: state, limits, enclosing quota (see QuotaOps)
+ * QUSE dir(LE8) kind                 its usage counters (kind 'b' bytes, 'i' inodes), 8-byte LE, atomic adds
  * </pre>
  * Stateless and thread-safe.
  */
@@ -29,6 +31,8 @@ public final class MetaKeys {
   public static final byte[] IDEM = ascii("IDEM");
   public static final byte[] XATR = ascii("XATR");
   public static final byte[] GCQ = ascii("GCQ_");
+  public static final byte[] QUOT = ascii("QUOT");
+  public static final byte[] QUSE = ascii("QUSE");
   public static final byte[] ID_COUNTER = concat(ascii("META"), ascii("inode_id"));
 
   private MetaKeys() {}
@@ -61,6 +65,18 @@ public final class MetaKeys {
   public static byte[] xattr(long ino, String name) {
     byte[] n = utf8(name);
     return withId(XATR, ino, n.length).put(n).array();
+  }
+
+  public static byte[] quota(long dir) {
+    return withId(QUOT, dir, 0).array();
+  }
+
+  public static byte[] quotaUsedBytes(long dir) {
+    return withId(QUSE, dir, 1).put((byte) 'b').array();
+  }
+
+  public static byte[] quotaUsedInodes(long dir) {
+    return withId(QUSE, dir, 1).put((byte) 'i').array();
   }
 
   public static byte[] gc(long ino) {

@@ -20,7 +20,10 @@ import java.util.Set;
  * or dead inodes or with the wrong type/permission copy, link counts that differ from the entries (files) or from
  * 2 + subdirectories (directories), directories with other than one entry or a wrong parent link, inodes nobody
  * names outside the GC area, GC entries of live inodes, directories not reachable from the root, and sessions or
- * attributes of missing inodes. Meant for tests and for fsck. Thread-safe: stateless per call.
+ * attributes of missing inodes. Directory quotas: every tag names an existing quota, each quota's usage counters
+ * equal a recount of the inodes and file lengths its tags (and nested quotas) say it holds, unlinked files carry
+ * no tag, and, when no quota is being counted or removed, every name's inode is tagged as its directory says.
+ * Meant for tests and for fsck. Thread-safe: stateless per call.
  */
 public final class NamespaceChecker {
   private static final int PAGE = 1024;
@@ -55,6 +58,17 @@ public final class NamespaceChecker {
     if (root == null || !root.isDirectory()) {
       bad.add("root inode 0 is missing or not a directory");
     }
+    Map<Long, Codec.Quota> quotas = new HashMap<>();
+    for (KeyValue kv : scan(txn, MetaKeys.QUOT)) {
+      long id = MetaKeys.idOf(kv.key());
+      try {
+        quotas.put(id, Codec.decodeQuota(kv.value()));
+      } catch (RuntimeException e) {
+        bad.add("quota " + id + " does not decode: " + e.getMessage());
+      }
+    }
+    boolean settled = quotas.values().stream().allMatch(q -> q.state() == QuotaOps.ACTIVE);
+    checkQuotas(txn, inodes, quotas, bad);
     Map<Long, Integer> names = new HashMap<>();
     Map<Long, Integer> subdirs = new HashMap<>();
     Map<Long, List<Long>> children = new HashMap<>();
@@ -85,6 +99,14 @@ public final class NamespaceChecker {
         bad.add(where + ": type " + d.type() + " but inode " + d.ino() + " is " + child.type());
       }
       names.merge(d.ino(), 1, Integer::sum);
+      if (settled && parent != null) {
+        long charged = child.quotaDomain() == child.id() && quotas.containsKey(child.id())
+            ? quotas.get(child.id()).parentDomain() : child.quotaDomain();
+        if (charged != parent.quotaDomain()) {
+          bad.add(where + ": inode " + d.ino() + " counts toward quota " + charged + " but its directory is under "
+              + parent.quotaDomain());
+        }
+      }
       if (child.isDirectory()) {
         subdirs.merge(d.parent(), 1, Integer::sum);
         children.computeIfAbsent(d.parent(), k -> new ArrayList<>()).add(d.ino());
@@ -148,6 +170,62 @@ public final class NamespaceChecker {
       }
     }
     return new Report(List.copyOf(bad), inodes.size(), entries);
+  }
+
+  private static void checkQuotas(ReadTransaction txn, Map<Long, Inode> inodes, Map<Long, Codec.Quota> quotas,
+      List<String> bad) {
+    Map<Long, long[]> expected = new HashMap<>();
+    for (Map.Entry<Long, Codec.Quota> q : quotas.entrySet()) {
+      expected.put(q.getKey(), new long[2]);
+      Inode dir = inodes.get(q.getKey());
+      if (dir == null || !dir.isDirectory()) {
+        bad.add("quota " + q.getKey() + " of a missing or non-directory inode");
+      } else if (q.getValue().state() != QuotaOps.REMOVING && dir.quotaDomain() != dir.id()) {
+        bad.add("quota directory " + dir.id() + " is tagged " + dir.quotaDomain() + " instead of itself");
+      }
+    }
+    for (Inode i : inodes.values()) {
+      long tag = i.quotaDomain();
+      if (tag == Inode.NO_QUOTA) {
+        continue;
+      }
+      if (i.isFile() && i.nlink() == 0) {
+        bad.add("unlinked file " + i.id() + " still counts toward quota " + tag);
+        continue;
+      }
+      if (!quotas.containsKey(tag)) {
+        bad.add("inode " + i.id() + " is tagged with quota " + tag + ", which does not exist");
+        continue;
+      }
+      long d = tag == i.id() ? quotas.get(tag).parentDomain() : tag;
+      for (int depth = 0; d != Inode.NO_QUOTA; depth++) {
+        Codec.Quota q = quotas.get(d);
+        if (q == null || depth > 64) {
+          bad.add("quota chain above inode " + i.id() + " is broken or cyclic at " + d);
+          break;
+        }
+        long[] e = expected.get(d);
+        e[0] += i.isFile() ? i.length() : 0;
+        e[1] += 1;
+        d = q.parentDomain();
+      }
+    }
+    Map<Long, long[]> stored = new HashMap<>();
+    for (KeyValue kv : scan(txn, MetaKeys.QUSE)) {
+      long id = MetaKeys.idOf(kv.key());
+      int kind = kv.key()[12];
+      stored.computeIfAbsent(id, k -> new long[2])[kind == 'b' ? 0 : 1] = Keys.counterOf(kv.value());
+      if (!quotas.containsKey(id)) {
+        bad.add("usage counter of missing quota " + id);
+      }
+    }
+    for (Map.Entry<Long, long[]> e : expected.entrySet()) {
+      long[] s = stored.getOrDefault(e.getKey(), new long[2]);
+      if (s[0] != e.getValue()[0] || s[1] != e.getValue()[1]) {
+        bad.add("quota " + e.getKey() + " says " + s[0] + " bytes / " + s[1] + " inodes, a recount finds "
+            + e.getValue()[0] + " / " + e.getValue()[1]);
+      }
+    }
   }
 
   private static List<KeyValue> scan(ReadTransaction txn, byte[] prefix) {

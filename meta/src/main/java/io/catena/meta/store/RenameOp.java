@@ -20,8 +20,8 @@ public final class RenameOp {
 
   private RenameOp() {}
 
-  public static void rename(Tx tx, UserInfo user, long srcParentId, String srcName, long dstParentId, String dstName,
-      int flags, long now) {
+  public static void rename(Tx tx, QuotaOps quotas, UserInfo user, long srcParentId, String srcName,
+      long dstParentId, String dstName, int flags, long now) {
     if ((flags & ~(RenameFlags.NOREPLACE | RenameFlags.EXCHANGE)) != 0
         || flags == (RenameFlags.NOREPLACE | RenameFlags.EXCHANGE)) {
       throw CatenaException.of(Errno.EINVAL, "bad rename flags %d", flags);
@@ -65,6 +65,10 @@ public final class RenameOp {
           PermissionChecker.check(user, dstInode, W);
         }
       }
+      if (moves) {
+        srcInode = intoQuotaOf(tx, quotas, srcInode, dstParent);
+        dstInode = intoQuotaOf(tx, quotas, dstInode, srcParent);
+      }
       exchange(tx, srcParentId, srcName, srcInode, dstParentId, dstName, dstInode, now);
       return;
     }
@@ -79,12 +83,16 @@ public final class RenameOp {
         if (!tx.isEmptyDir(dstInode.id(), true)) {
           throw CatenaException.of(Errno.ENOTEMPTY, "directory '%s' is not empty", dstName);
         }
-        tx.deleteInode(dstInode.id());
+        EntryOps.deleteDirInode(tx, dstInode);
         Inode dp = tx.inodeForUpdate(dstParentId);
         tx.putInode(dp.withNlink(dp.nlink() - 1));
       } else {
         EntryOps.dropLink(tx, dstInode, now);
       }
+    }
+    if (moves) {
+      // After the replaced target's refund, so replacing a file in a full quota with one of the same size works.
+      srcInode = intoQuotaOf(tx, quotas, srcInode, dstParent);
     }
     tx.clearDent(srcParentId, srcName);
     Inode moved = srcInode.withCtime(now);
@@ -98,6 +106,25 @@ public final class RenameOp {
     tx.putInode(sp.touched(now).withNlink(sp.nlink() - delta));
     Inode dp = tx.inodeForUpdate(dstParentId);
     tx.putInode(dp.touched(now).withNlink(dp.nlink() + delta));
+  }
+
+  /**
+   * {@code moving} as it will be under {@code newParent}: unchanged within one quota; otherwise a single-named
+   * non-directory has its usage moved to the new quota (EDQUOT if that one is full) and is re-tagged, and anything
+   * else is refused with EXDEV (see {@link QuotaOps}).
+   */
+  private static Inode intoQuotaOf(Tx tx, QuotaOps quotas, Inode moving, Inode newParent) {
+    long from = QuotaOps.chargeDomain(tx, moving, true);
+    long to = newParent.quotaDomain();
+    if (from == to) {
+      return moving;
+    }
+    if (moving.isDirectory() || moving.nlink() > 1) {
+      throw CatenaException.of(Errno.EXDEV, "%s %d is under quota %d and cannot move under quota %d",
+          moving.isDirectory() ? "directory" : "multiply linked inode", moving.id(), from, to);
+    }
+    quotas.move(tx, from, to, moving.isFile() ? moving.length() : 0, 1, true);
+    return moving.withQuotaDomain(to);
   }
 
   private static void exchange(Tx tx, long srcParentId, String srcName, Inode a, long dstParentId, String dstName,

@@ -10,18 +10,30 @@ import io.catena.kv.ReadWriteTransaction;
 import io.catena.meta.Inode;
 import io.catena.meta.InodeType;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Typed access to the namespace records inside one KV transaction. Inodes read or written in the transaction are
- * cached, so an operation touching the same directory twice (a rename within one parent) sees its own changes.
- * "ForUpdate" reads record a read conflict; plain reads are snapshot reads that only steer. Not thread-safe: one
- * transaction, one thread.
+ * Typed access to the namespace records inside one KV transaction. Inodes and directory entries read or written in
+ * the transaction are cached, so an operation touching the same directory twice (a rename within one parent) sees
+ * its own changes, and a create, which looks at its parent and its name twice (create's checks, then add's), reads
+ * each once and declares each read conflict once: every duplicate conflict range was work for the KV committer's
+ * single resolver thread. "ForUpdate" reads record a read conflict; plain reads are snapshot reads that only
+ * steer. Not thread-safe: one transaction, one thread.
  */
 public final class Tx {
   private final ReadTransaction txn;
   private final Map<Long, Optional<Inode>> inodes = new HashMap<>();
+  /** Keys whose read conflict is already declared (inode ids as Long, entries as DentKey). */
+  private Set<Object> conflicted; // allocated by the first conflict read: reads never need it
+  private Map<DentKey, Optional<Dent>> dents;
+
+  private record DentKey(long parent, String name) {}
+
+  private record QuotaKey(long dir) {}
+  private Map<Long, Optional<Codec.Quota>> quotas;
 
   public Tx(ReadTransaction txn) {
     this.txn = txn;
@@ -48,15 +60,26 @@ public final class Tx {
     return findInode(ino, false).orElseThrow(() -> noInode(ino));
   }
 
+  /** Whether {@code key}'s read conflict is not declared yet (and from now on counts as declared). */
+  private boolean firstConflict(Object key) {
+    if (conflicted == null) {
+      conflicted = new HashSet<>();
+    }
+    return conflicted.add(key);
+  }
+
   public Optional<Inode> findInode(long ino, boolean conflict) {
     Optional<Inode> cached = inodes.get(ino);
     if (cached != null) {
-      if (conflict) {
+      if (conflict && firstConflict(ino)) {
         rw().addReadConflictKey(MetaKeys.inode(ino));
       }
       return cached;
     }
     byte[] key = MetaKeys.inode(ino);
+    if (conflict) {
+      firstConflict(ino);
+    }
     Optional<byte[]> v = conflict ? rw().get(key) : txn.snapshotGet(key);
     Optional<Inode> r = v.map(b -> Codec.decodeInode(ino, b));
     inodes.put(ino, r);
@@ -83,13 +106,32 @@ public final class Tx {
   }
 
   public Optional<Dent> dent(long parent, String name, boolean conflict) {
+    DentKey k = new DentKey(parent, name);
+    if (dents == null) {
+      dents = new HashMap<>();
+    }
+    Optional<Dent> cached = dents.get(k);
+    if (cached != null) {
+      if (conflict && firstConflict(k)) {
+        rw().addReadConflictKey(MetaKeys.dent(parent, name));
+      }
+      return cached;
+    }
     byte[] key = MetaKeys.dent(parent, name);
+    if (conflict) {
+      firstConflict(k);
+    }
     Optional<byte[]> v = conflict ? rw().get(key) : txn.snapshotGet(key);
-    return v.map(b -> Codec.decodeDent(parent, name, b));
+    Optional<Dent> r = v.map(b -> Codec.decodeDent(parent, name, b));
+    dents.put(k, r);
+    return r;
   }
 
   public void putDent(Dent d) {
     rw().set(MetaKeys.dent(d.parent(), d.name()), Codec.encodeDent(d));
+    if (dents != null) {
+      dents.put(new DentKey(d.parent(), d.name()), Optional.of(d));
+    }
   }
 
   /** The entry naming {@code child} in {@code parent}, with the child's current owner and bits if a directory. */
@@ -101,6 +143,9 @@ public final class Tx {
 
   public void clearDent(long parent, String name) {
     rw().clear(MetaKeys.dent(parent, name));
+    if (dents != null) {
+      dents.put(new DentKey(parent, name), Optional.empty());
+    }
   }
 
   /** Whether the directory has no entries; with {@code conflict}, a create in it makes this transaction retry. */
@@ -128,6 +173,47 @@ public final class Tx {
     RangeResult r = conflict ? rw().getRange(p, Keys.strinc(p), 1, false)
         : txn.snapshotGetRange(p, Keys.strinc(p), 1, false);
     return !r.pairs().isEmpty();
+  }
+
+  /** The quota record of directory {@code dir} (cached like inodes; a conflict is added on every conflict read). */
+  public Optional<Codec.Quota> quota(long dir, boolean conflict) {
+    if (quotas == null) {
+      quotas = new HashMap<>();
+    }
+    Optional<Codec.Quota> cached = quotas.get(dir);
+    if (cached != null) {
+      if (conflict && firstConflict(new QuotaKey(dir))) {
+        rw().addReadConflictKey(MetaKeys.quota(dir));
+      }
+      return cached;
+    }
+    if (conflict) {
+      firstConflict(new QuotaKey(dir));
+    }
+    Optional<Codec.Quota> q = get(MetaKeys.quota(dir), conflict).map(Codec::decodeQuota);
+    quotas.put(dir, q);
+    return q;
+  }
+
+  public void putQuota(long dir, Codec.Quota q) {
+    rw().set(MetaKeys.quota(dir), Codec.encodeQuota(q));
+    if (quotas == null) {
+      quotas = new HashMap<>();
+    }
+    quotas.put(dir, Optional.of(q));
+  }
+
+  public void clearQuota(long dir) {
+    rw().clear(MetaKeys.quota(dir));
+    if (quotas == null) {
+      quotas = new HashMap<>();
+    }
+    quotas.put(dir, Optional.empty());
+  }
+
+  /** A conflict-free addition to a counter (see ReadWriteTransaction#atomicAdd). */
+  public void atomicAdd(byte[] key, long delta) {
+    rw().atomicAdd(key, delta);
   }
 
   public Optional<byte[]> get(byte[] key, boolean conflict) {

@@ -71,6 +71,20 @@ class CodecFormatTest {
   }
 
   @Test
+  void inodesUnderAQuota_carryTheirTagInAVersionTwoRecord_andAnswersToo() {
+    Inode tagged = FILE.withQuotaDomain(16);
+    byte[] rec = Codec.encodeInode(tagged);
+    assertEquals(2, rec[0]);
+    assertEquals(Codec.encodeInode(FILE).length + 8, rec.length);
+    assertEquals(tagged, Codec.decodeInode(77, rec));
+    assertEquals(tagged, Codec.decodeAnswer(Codec.encodeAnswer(tagged, 9)));
+    OpenResult r = new OpenResult(DIR.withQuotaDomain(16), 5);
+    assertEquals(r, Codec.decodeAnswer(Codec.encodeAnswer(r, 9)));
+    assertEquals(9, Codec.answerExpiry(Codec.encodeAnswer(r, 9)));
+    assertEquals(1, Codec.encodeInode(FILE)[0]); // untagged inodes keep the first format
+  }
+
+  @Test
   void truncatedOrUnknownRecords_failWithEio() {
     byte[] ok = Codec.encodeInode(DIR);
     for (int cut : new int[] {0, 1, 9, 40, ok.length - 1}) {

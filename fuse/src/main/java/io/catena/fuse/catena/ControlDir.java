@@ -1,0 +1,405 @@
+package io.catena.fuse.catena;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
+import io.catena.fuse.Attr;
+import io.catena.fuse.AttrReply;
+import io.catena.fuse.DirFiller;
+import io.catena.fuse.DirPlusFiller;
+import io.catena.fuse.Entry;
+import io.catena.fuse.FuseFileSystem;
+import io.catena.fuse.FuseNotifier;
+import io.catena.fuse.OpenReply;
+import io.catena.fuse.RequestContext;
+import io.catena.meta.Inode;
+import io.catena.meta.MetaService;
+import io.catena.meta.OpenFlags;
+import io.catena.meta.RequestId;
+import io.catena.meta.UserInfo;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The virtual control directory {@code /.catena-virt} at the mount root (3FS's {@code 3fs-virt}): not stored in meta,
+ * hidden from the root's listing, reachable by name.
+ * <ul>
+ *   <li>{@code get-conf} (0444): the mount's effective configuration as TOML with each value's source, rendered at
+ *   open.</li>
+ *   <li>{@code set-conf} (0200, root only): {@code key = value} lines written to it change live keys
+ *   ({@link LiveConfig}); a write with an unknown, non-live or invalid key fails with EINVAL and changes nothing.
+ *   Complete lines apply when written; a last line without a newline applies at close (flush).</li>
+ *   <li>{@code rm-rf}: {@code ln -s /mnt/catena/some/dir /mnt/catena/.catena-virt/rm-rf} removes the target
+ *   recursively on the server ({@link MetaService#removeRecursive}) as the caller (meta checks every removal); the
+ *   symlink is never created, errors are symlink(2)'s errno, and the kernel's cached names of what was removed are
+ *   dropped.</li>
+ * </ul>
+ * Everything else inside is refused (EPERM to change, ENOENT for missing names, EACCES for modes the files do not
+ * have). Inode numbers are the top 16 of the positive 64-bit range: meta allocates ids upwards from 16 and would need
+ * 2^63 creates to reach them. Thread-safe.
+ */
+final class ControlDir {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlDir.class);
+
+  static final String NAME = ".catena-virt";
+  static final String GET_CONF = "get-conf";
+  static final String SET_CONF = "set-conf";
+  static final String RM_RF = "rm-rf";
+
+  static final long BASE = Long.MAX_VALUE - 15;
+  static final long DIR_INO = BASE;
+  static final long GET_CONF_INO = BASE + 1;
+  static final long SET_CONF_INO = BASE + 2;
+  static final long RM_RF_INO = BASE + 3;
+
+  /** Handles of virtual files carry this bit; OpenFiles counts from 1 and never gets near it. */
+  private static final long HANDLE_BIT = 1L << 62;
+  /** How long rm-rf waits for the kernel to drop the removed names before answering anyway (see {@link #rmrf}). */
+  private static final long INVALIDATE_WAIT_MS = 500;
+
+  private final MetaService meta;
+  private final LiveConfig conf;
+  private final Supplier<RequestId> requests;
+  private final long createdNanos = System.currentTimeMillis() * 1_000_000L;
+  private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+  private volatile FuseNotifier notifier;
+  private volatile Path mountpoint;
+
+  /** One open of a virtual file: get-conf's text as rendered at open, or set-conf's not yet applied input. */
+  private static final class Handle {
+    final long ino;
+    final byte[] content;
+    final StringBuilder pending = new StringBuilder();
+    final UserInfo user;
+
+    Handle(long ino, byte[] content, UserInfo user) {
+      this.ino = ino;
+      this.content = content;
+      this.user = user;
+    }
+  }
+
+  ControlDir(MetaService meta, LiveConfig conf, Supplier<RequestId> requests) {
+    this.meta = meta;
+    this.conf = conf;
+    this.requests = requests;
+  }
+
+  void init(FuseNotifier notifier, Path mountpoint) {
+    this.notifier = notifier;
+    this.mountpoint = mountpoint == null ? null : mountpoint.toAbsolutePath().normalize();
+  }
+
+  static boolean isVirtual(long ino) {
+    return ino >= BASE;
+  }
+
+  static boolean isVirtualHandle(long fh) {
+    return (fh & HANDLE_BIT) != 0;
+  }
+
+  private static CatenaException eperm(String what) {
+    return CatenaException.of(Errno.EPERM, "%s: not allowed in the control directory %s", what, NAME);
+  }
+
+  // ---------------------------------------------------------------- names and attributes
+
+  Entry rootEntry() {
+    return entry(DIR_INO);
+  }
+
+  Entry lookup(long parent, String name) {
+    if (parent != DIR_INO) {
+      throw CatenaException.of(Errno.ENOTDIR, "inode %d is not a directory", parent);
+    }
+    return switch (name) {
+      case GET_CONF -> entry(GET_CONF_INO);
+      case SET_CONF -> entry(SET_CONF_INO);
+      // rm-rf never exists: ln -s must find the name free to send SYMLINK.
+      default -> throw CatenaException.of(Errno.ENOENT, "no '%s' in %s", name, NAME);
+    };
+  }
+
+  /** Virtual entries are never cached: a config change shows at the next stat, and rm-rf is always free. */
+  private Entry entry(long ino) {
+    return new Entry(0, attr(ino), Duration.ZERO, Duration.ZERO);
+  }
+
+  AttrReply getattr(long ino) {
+    return new AttrReply(attr(ino), Duration.ZERO);
+  }
+
+  private Attr attr(long ino) {
+    long t = ino == GET_CONF_INO ? conf.changedAtNanos() : createdNanos;
+    long sec = Math.floorDiv(t, 1_000_000_000L);
+    int nsec = (int) Math.floorMod(t, 1_000_000_000L);
+    int mode;
+    long size = 0;
+    int nlink = 1;
+    if (ino == DIR_INO) {
+      mode = Attr.S_IFDIR | 01777; // anyone may ln -s into it (meta checks the removal itself)
+      nlink = 2;
+    } else if (ino == GET_CONF_INO) {
+      mode = Attr.S_IFREG | 0444;
+      size = conf.render().getBytes(StandardCharsets.UTF_8).length;
+    } else if (ino == SET_CONF_INO) {
+      mode = Attr.S_IFREG | 0200;
+    } else if (ino == RM_RF_INO) {
+      mode = Attr.S_IFLNK | 0777;
+    } else {
+      throw CatenaException.of(Errno.ENOENT, "no virtual inode %d", ino);
+    }
+    return new Attr(ino, size, 0, sec, nsec, sec, nsec, sec, nsec, mode, nlink, 0, 0, 0, 4096);
+  }
+
+  void access(RequestContext ctx, long ino, int mask) {
+    int perm = attr(ino).mode() & 07;
+    if (ctx.uid() == 0) {
+      if ((mask & FuseFileSystem.X_OK) != 0 && ino != DIR_INO) {
+        throw CatenaException.of(Errno.EACCES, "control file %d is not executable", ino);
+      }
+      return;
+    }
+    if (ino == SET_CONF_INO) {
+      perm = 0; // root only
+    }
+    if ((mask & perm) != mask) {
+      throw CatenaException.of(Errno.EACCES, "access %o denied on control inode %d", mask, ino);
+    }
+  }
+
+  // ---------------------------------------------------------------- files
+
+  OpenReply open(RequestContext ctx, long ino, int flags) {
+    int acc = flags & OpenFlags.O_ACCMODE;
+    Handle h;
+    if (ino == GET_CONF_INO) {
+      if (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) {
+        throw CatenaException.of(Errno.EACCES, "%s/%s is read-only", NAME, GET_CONF);
+      }
+      h = new Handle(ino, conf.render().getBytes(StandardCharsets.UTF_8), null);
+    } else if (ino == SET_CONF_INO) {
+      if (acc != OpenFlags.O_WRONLY) {
+        throw CatenaException.of(Errno.EACCES, "%s/%s is write-only", NAME, SET_CONF);
+      }
+      if (ctx.uid() != 0) {
+        throw CatenaException.of(Errno.EACCES, "only root may change the mount's configuration");
+      }
+      h = new Handle(ino, null, UserInfo.of(ctx.uid(), ctx.gid()));
+    } else if (ino == DIR_INO) {
+      throw CatenaException.of(Errno.EISDIR, "%s is a directory", NAME);
+    } else {
+      throw CatenaException.of(Errno.ELOOP, "inode %d is a symlink", ino);
+    }
+    long fh = HANDLE_BIT | nextHandle.getAndIncrement();
+    handles.put(fh, h);
+    // direct_io: the text's length is not known to the kernel's page cache; every read comes here.
+    return new OpenReply(fh, OpenReply.DIRECT_IO);
+  }
+
+  private Handle handle(long fh) {
+    Handle h = handles.get(fh);
+    if (h == null) {
+      throw CatenaException.of(Errno.EBADF, "no open control file handle %d", fh);
+    }
+    return h;
+  }
+
+  ByteBuffer read(long fh, long offset, int size) {
+    Handle h = handle(fh);
+    if (h.content == null) {
+      throw CatenaException.of(Errno.EBADF, "%s/%s is write-only", NAME, SET_CONF);
+    }
+    if (offset >= h.content.length) {
+      return ByteBuffer.allocate(0);
+    }
+    int from = (int) offset;
+    return ByteBuffer.wrap(h.content, from, Math.min(size, h.content.length - from));
+  }
+
+  /** Applies the complete lines written so far; a write whose lines are refused fails whole and is dropped. */
+  int write(long fh, ByteBuffer data) {
+    Handle h = handle(fh);
+    if (h.ino != SET_CONF_INO) {
+      throw CatenaException.of(Errno.EBADF, "%s/%s is read-only", NAME, GET_CONF);
+    }
+    int n = data.remaining();
+    String text = StandardCharsets.UTF_8.decode(data).toString();
+    synchronized (h) {
+      String all = h.pending + text;
+      int end = all.lastIndexOf('\n');
+      if (end >= 0) {
+        conf.apply(all.substring(0, end + 1), "set-conf by uid " + h.user.uid());
+        h.pending.setLength(0);
+        h.pending.append(all, end + 1, all.length());
+      } else {
+        h.pending.append(text);
+      }
+    }
+    return n;
+  }
+
+  /** close(2): a last line without a newline applies now (its error is close's). */
+  void flush(long fh) {
+    Handle h = handle(fh);
+    synchronized (h) {
+      if (h.pending.length() > 0) {
+        String rest = h.pending.toString();
+        h.pending.setLength(0);
+        conf.apply(rest, "set-conf by uid " + h.user.uid());
+      }
+    }
+  }
+
+  void release(long fh) {
+    handles.remove(fh);
+  }
+
+  /** Truncating set-conf (a shell's {@code >}) is harmless; nothing else about these inodes may change. */
+  AttrReply setattr(long ino, io.catena.fuse.SetAttr c) {
+    int allowed = io.catena.fuse.SetAttr.SIZE | io.catena.fuse.SetAttr.FH | io.catena.fuse.SetAttr.ATIME
+        | io.catena.fuse.SetAttr.MTIME | io.catena.fuse.SetAttr.ATIME_NOW | io.catena.fuse.SetAttr.MTIME_NOW
+        | io.catena.fuse.SetAttr.LOCKOWNER | io.catena.fuse.SetAttr.CTIME | io.catena.fuse.SetAttr.KILL_SUIDGID;
+    if (ino == SET_CONF_INO && (c.valid() & ~allowed) == 0) {
+      return getattr(ino);
+    }
+    throw eperm("setattr");
+  }
+
+  String readlink(long ino) {
+    throw CatenaException.of(Errno.ENOENT, "%s/%s is not a real symlink", NAME, RM_RF);
+  }
+
+  // ---------------------------------------------------------------- the directory
+
+  private static final List<String> LISTING = List.of(".", "..", GET_CONF, SET_CONF);
+
+  OpenReply opendir(long ino) {
+    if (ino != DIR_INO) {
+      throw CatenaException.of(Errno.ENOTDIR, "control inode %d is not a directory", ino);
+    }
+    return OpenReply.of(HANDLE_BIT);
+  }
+
+  void readdir(long offset, DirFiller filler) {
+    for (int i = (int) offset; i < LISTING.size(); i++) {
+      long ino = switch (i) {
+        case 0 -> DIR_INO;
+        case 1 -> FuseFileSystem.ROOT_INO;
+        case 2 -> GET_CONF_INO;
+        default -> SET_CONF_INO;
+      };
+      int mode = i < 2 ? Attr.S_IFDIR : Attr.S_IFREG;
+      if (!filler.add(LISTING.get(i), ino, mode, i + 1)) {
+        return;
+      }
+    }
+  }
+
+  void readdirplus(long offset, DirPlusFiller filler) {
+    for (int i = (int) offset; i < LISTING.size(); i++) {
+      long ino = switch (i) {
+        case 0, 1 -> DIR_INO; // the kernel never instantiates "." and "..": only the type matters
+        case 2 -> GET_CONF_INO;
+        default -> SET_CONF_INO;
+      };
+      if (!filler.add(LISTING.get(i), entry(ino), i + 1)) {
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- rm-rf
+
+  /**
+   * symlink(2) inside the control directory: only {@code rm-rf}, whose target must be an absolute path inside this
+   * mount. Answers an uncached symlink entry so ln(1) succeeds; the name is free again at the next lookup.
+   */
+  Entry symlink(RequestContext ctx, UserInfo user, String name, String target) {
+    if (!RM_RF.equals(name)) {
+      throw eperm("symlink " + name);
+    }
+    rmrf(ctx, user, target);
+    return entry(RM_RF_INO);
+  }
+
+  private void rmrf(RequestContext ctx, UserInfo user, String target) {
+    Path mp = mountpoint;
+    if (mp == null) {
+      throw CatenaException.of(Errno.EINVAL, "rm-rf: this mount does not know its mount point");
+    }
+    Path t;
+    try {
+      t = Path.of(target);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw CatenaException.of(Errno.EINVAL, "rm-rf: '%s' is not a path", target);
+    }
+    if (!t.isAbsolute()) {
+      throw CatenaException.of(Errno.EINVAL, "rm-rf: '%s' must be an absolute path below %s", target, mp);
+    }
+    t = t.normalize();
+    if (!t.startsWith(mp)) {
+      throw CatenaException.of(Errno.EXDEV, "rm-rf: %s is not in this mount (%s)", t, mp);
+    }
+    Path rel = mp.relativize(t);
+    if (rel.toString().isEmpty()) {
+      throw CatenaException.of(Errno.EBUSY, "rm-rf: refusing to remove the mount's root %s", mp);
+    }
+    if (rel.getName(0).toString().equals(NAME)) {
+      throw eperm("rm-rf of the control directory");
+    }
+    String parentPath = rel.getParent() == null ? "/" : "/" + rel.getParent();
+    String victim = rel.getFileName().toString();
+    Inode parent = meta.resolve(user, MetaService.ROOT, parentPath, true);
+    Inode child = meta.lookup(user, parent.id(), victim);
+    long removed = meta.removeRecursive(user, parent.id(), victim, requests.get());
+    LOG.info("rm-rf {} by uid {} (pid {}): {} names removed", t, ctx.uid(), ctx.pid(), removed);
+    dropCachedName(CatenaFileSystem.toFuse(parent.id()), CatenaFileSystem.toFuse(child.id()), victim);
+  }
+
+  /**
+   * Tells the kernel the removed name is gone (NOTIFY_DELETE, or INVAL_ENTRY when the kernel still holds names below
+   * a removed directory). The kernel takes the parent's lock for that while the ln(1) waiting for this reply holds
+   * the control directory's; that cannot deadlock unless someone renames or removes the control directory itself at
+   * the same moment, so the notification runs on its own thread and the reply waits for it only a bounded time.
+   */
+  private void dropCachedName(long parent, long child, String name) {
+    FuseNotifier n = notifier;
+    if (n == null) {
+      return; // attributes and names expire after fuse.entry_timeout / fuse.attr_timeout
+    }
+    CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+      try {
+        n.deleteEntry(parent, child, name);
+      } catch (CatenaException e) {
+        try {
+          n.invalidateEntry(parent, name);
+        } catch (CatenaException e2) {
+          // ENOENT: the kernel holds no such name; nothing to drop
+        }
+      }
+    }, r -> Thread.ofVirtual().name("rm-rf-inval").start(r));
+    try {
+      done.get(INVALIDATE_WAIT_MS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.warn("rm-rf: the kernel has not dropped {}/{} yet; answering first (it will)", parent, name);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      LOG.warn("rm-rf: dropping cached {}/{} failed: {}", parent, name, e.getCause().toString());
+    }
+  }
+}
