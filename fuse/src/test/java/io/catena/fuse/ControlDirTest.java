@@ -11,55 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.catena.client.ClientConfig;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
-import io.catena.fuse.catena.CatenaFileSystem;
 import io.catena.meta.MetaService;
 import io.catena.meta.UserInfo;
-import io.catena.meta.store.KvMetaService;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The virtual control directory /.catena-virt of a Catena mount, driven with real tools through the kernel. */
-class ControlDirTest {
-  @TempDir
-  Path dir;
-
-  private CountingMount m;
-  private KvMetaService meta;
-  private CatenaFileSystem fs;
-  private Path mnt;
-  private Path virt;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    m = new CountingMount(dir);
-    meta = m.meta;
-    fs = m.fs;
-    mnt = m.mnt;
-    virt = m.virt;
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    m.close();
-  }
-
-  private long count(String method) {
-    return m.count(method);
-  }
-
-  private static String[] asUser(String... cmd) {
-    return CountingMount.asUser(cmd);
-  }
-
-  private TestSupport.Result shell(String script) throws Exception {
-    return run("sh", "-c", script);
-  }
-
+class ControlDirTest extends CountingMountTestBase {
   @Test
   void controlDirIsReachableByNameButHiddenFromTheRootListing() throws Exception {
     ok("mkdir", mnt + "/visible");
@@ -224,7 +183,7 @@ class ControlDirTest {
     assertTrue(mk.output().contains("File exists"), mk.output());
     assertTrue(Files.isDirectory(virt));
     ok("cat", virt + "/get-conf");
-    assertTrue(m.mount.threads() > 0, "the mount still serves");
+    assertTrue(mount.threads() > 0, "the mount still serves");
   }
 
   @Test

@@ -1,64 +1,20 @@
 package io.catena.fuse;
 
 import static io.catena.fuse.TestSupport.ok;
-import static io.catena.fuse.TestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.catena.fuse.catena.CatenaFileSystem;
 import io.catena.meta.MetaService;
 import io.catena.meta.UserInfo;
-import io.catena.meta.store.KvMetaService;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How many meta calls common tools cost through a Catena mount: the round trips the metadata benchmark pays for, pinned
  * so a change that adds one per entry shows up here rather than only as a slower benchmark.
  */
-class MetaRoundTripsTest {
-  @TempDir
-  Path dir;
-
-  private CountingMount m;
-  private KvMetaService meta;
-  private CatenaFileSystem fs;
-  private Path mnt;
-  private Path virt;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    m = new CountingMount(dir);
-    meta = m.meta;
-    fs = m.fs;
-    mnt = m.mnt;
-    virt = m.virt;
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    m.close();
-  }
-
-  private long count(String method) {
-    return m.count(method);
-  }
-
-  private static String[] asUser(String... cmd) {
-    return CountingMount.asUser(cmd);
-  }
-
-  private TestSupport.Result shell(String script) throws Exception {
-    return run("sh", "-c", script);
-  }
-
+class MetaRoundTripsTest extends CountingMountTestBase {
   @Test
   void lsLongOfALargeDirectoryReadsItInPagesWithoutPerEntryCalls() throws Exception {
     Path big = Files.createDirectory(mnt.resolve("big"));
@@ -66,30 +22,30 @@ class MetaRoundTripsTest {
       meta.create(UserInfo.ROOT, meta.resolve(UserInfo.ROOT, MetaService.ROOT, "/big", true).id(), "f" + i, 0644,
           io.catena.meta.OpenFlags.O_CREAT | io.catena.meta.OpenFlags.O_RDONLY, "c1", null);
     }
-    m.resetCounts();
+    resetCounts();
     String out = ok("ls", "-l", big.toString());
     assertEquals(3001, out.split("\n").length, "total line + 3000 entries");
     // Pages of meta.readdir_page_size (256 by default) entries with their attributes, never a call per entry.
-    assertTrue(count("readdir") <= 3000 / 256 + 1, "readdir calls: " + m.counts());
+    assertTrue(count("readdir") <= 3000 / 256 + 1, "readdir calls: " + counts());
     // ls asks security.selinux of every entry (the mount answers) and system.posix_acl_access of the directory.
-    assertTrue(count("getxattr") <= 1, "getxattr calls: " + m.counts());
-    assertTrue(count("getattr") + count("lookup") <= 4, "no per-entry attribute calls: " + m.counts());
+    assertTrue(count("getxattr") <= 1, "getxattr calls: " + counts());
+    assertTrue(count("getattr") + count("lookup") <= 4, "no per-entry attribute calls: " + counts());
   }
 
   @Test
   void statOfANewFileIsServedFromTheCreateReply() throws Exception {
     ok("touch", mnt + "/f");
     ok("stat", mnt.toString()); // creating invalidated the parent's attributes (its mtime moved)
-    m.resetCounts();
+    resetCounts();
     ok("stat", mnt + "/f");
-    assertEquals(0, count("getattr") + count("lookup"), "cached for fuse.attr_timeout: " + m.counts());
+    assertEquals(0, count("getattr") + count("lookup"), "cached for fuse.attr_timeout: " + counts());
   }
 
   @Test
   void writesDoNotAskMetaForSecurityCapabilities() throws Exception {
-    m.resetCounts();
+    resetCounts();
     ok("dd", "if=/dev/zero", "of=" + mnt + "/w", "bs=4k", "count=100", "status=none");
     // The kernel asks security.capability before every write(2); the mount answers without meta.
-    assertEquals(0, count("getxattr"), m.counts());
+    assertEquals(0, count("getxattr"), counts());
   }
 }

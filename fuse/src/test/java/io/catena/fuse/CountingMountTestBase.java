@@ -25,25 +25,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real kernel mount of a {@link CatenaFileSystem} over an in-memory meta and in-memory chunks, counting every meta
- * call the mount makes by method name. Owned by one test; the counters are thread-safe.
+ * Base of tests that drive a real kernel mount of a {@link CatenaFileSystem} over an in-memory meta and in-memory
+ * chunks with real tools, counting every meta call the mount makes by method name. One mount per test method; the
+ * counters are thread-safe.
  */
-final class CountingMount implements AutoCloseable {
+abstract class CountingMountTestBase {
   private static final ChainTable TABLE = new ChainTable(1, 1, List.of(1L, 2L, 3L, 4L));
   private static final String[] AS_USER = {"setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"};
 
-  final KvEngine kv = new MemKvEngine();
-  final KvMetaService meta;
-  final CatenaFileSystem fs;
-  final FuseMount mount;
-  final Path mnt;
-  final Path virt;
+  @TempDir
+  Path dir;
+
+  KvEngine kv;
+  KvMetaService meta;
+  CatenaFileSystem fs;
+  FuseMount mount;
+  Path mnt;
+  Path virt;
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
 
   /** Mounts at {@code dir}/mnt ({@code dir} is made 0755 so other users can reach the mount). */
-  CountingMount(Path dir) throws Exception {
+  @BeforeEach
+  void mountCatena() throws Exception {
+    kv = new MemKvEngine();
     InMemoryChunks chunks = new InMemoryChunks();
     Config metaConfig = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class));
     meta = new KvMetaService(TransactionRunner.withDefaults(kv), Clock.systemUTC(), metaConfig,
@@ -95,10 +104,16 @@ final class CountingMount implements AutoCloseable {
     return all;
   }
 
-  @Override
-  public void close() throws Exception {
+  TestSupport.Result shell(String script) throws Exception {
+    return TestSupport.run("sh", "-c", script);
+  }
+
+  @AfterEach
+  void unmountCatena() throws Exception {
     try {
-      mount.close();
+      if (mount != null) {
+        mount.close();
+      }
     } finally {
       if (TestSupport.mounted(mnt)) {
         FuseMount.forceUnmount(mnt);
