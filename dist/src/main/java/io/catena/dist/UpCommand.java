@@ -7,6 +7,7 @@ import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvEngines;
+import io.catena.meta.MetaConfig;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.MgmtdClientConfig;
@@ -80,12 +81,15 @@ final class UpCommand implements Callable<Integer> {
       description = "control process address (default: ${DEFAULT-VALUE})")
   String listen;
 
-  /** Faster failure detection than a multi-host cluster needs: everything here shares one machine. */
+  /** Settings for a cluster that shares one machine: faster failure detection than many hosts need, inline stats. */
   private static final Map<Key<?>, String> SINGLE_MACHINE = Map.of(
       MgmtdConfig.HEARTBEAT_TIMEOUT, "10s",
       MgmtdConfig.PRIMARY_GRACE_PERIOD, "3s",
       MgmtdConfig.TICK_INTERVAL, "200ms",
-      MgmtdClientConfig.HEARTBEAT_INTERVAL, "1s");
+      MgmtdClientConfig.HEARTBEAT_INTERVAL, "1s",
+      // One machine's namespace fits RocksDB's block cache, so a stat never waits for the disk on an I/O thread:
+      // mdbench stat/s through the mount 4.9-5.3k -> 5.7-7.6k (same machine, same hour).
+      MetaConfig.RPC_INLINE_READS, "true");
 
   @Override
   public Integer call() throws Exception {
