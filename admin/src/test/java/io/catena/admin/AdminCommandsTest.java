@@ -1,5 +1,7 @@
 package io.catena.admin;
 
+import static io.catena.admin.AdminAssertions.json;
+import static io.catena.admin.AdminAssertions.refused;
 import static io.catena.admin.AdminTestCluster.CLUSTER;
 import static io.catena.admin.AdminTestCluster.runRaw;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.catena.admin.AdminTestCluster.Result;
 import io.catena.common.cluster.ChainTable;
 import io.catena.common.cluster.LocalTargetState;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,21 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  * table and as JSON (parsed back), refusals with their exit codes and one-line errors.
  */
 class AdminCommandsTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  /** The shape of every error line: catena admin: <what> (<errno>): <what to do>. */
-  private static final Pattern ERROR_LINE = Pattern.compile("catena admin: .+ \\(E[A-Z]+\\): .+\n");
-
-  private static JsonNode json(Result r) throws Exception {
-    assertEquals(0, r.exit(), r::toString);
-    return JSON.readTree(r.out());
-  }
-
-  private static void refused(Result r, int exit, String errno, String part) {
-    assertEquals(exit, r.exit(), r::toString);
-    assertTrue(ERROR_LINE.matcher(r.err()).matches(), () -> "not one error line: " + r);
-    assertTrue(r.err().contains("(" + errno + ")"), r::toString);
-    assertTrue(r.err().contains(part), () -> "'" + part + "' missing in " + r);
-  }
 
   /** Nodes 10001-10003 with targets 11, 21, 31 (and 12 on node 10001); chain 1 = [11, 21, 31], heard UPTODATE. */
   private static AdminTestCluster smallCluster(boolean withTable) {
@@ -188,7 +173,7 @@ class AdminCommandsTest {
       c.mgmtd.offlineTarget(CLUSTER, 31);
       Result bad = c.run("health", "--json");
       assertEquals(1, bad.exit(), bad::toString);
-      JsonNode doc = JSON.readTree(bad.out());
+      JsonNode doc = AdminAssertions.JSON.readTree(bad.out());
       assertEquals("degraded", doc.get("status").asText());
       assertEquals(1, doc.get("chains").get("under_replicated").get(0).get("chain_id").asLong());
       assertEquals(31, doc.get("targets").get("not_serving").get("offline").get(0).asLong());
@@ -345,7 +330,7 @@ class AdminCommandsTest {
     refused(runRaw("init-cluster", "--kv", kv, "--cluster-id", "x", "--token-file", tokenFile.toString()),
         ExitCodes.REFUSED, "EEXIST", "token file");
 
-    JsonNode fresh = JSON.readTree(runRaw("init-cluster", "--kv", "rocksdb://" + dir.resolve("kv2"),
+    JsonNode fresh = AdminAssertions.JSON.readTree(runRaw("init-cluster", "--kv", "rocksdb://" + dir.resolve("kv2"),
         "--cluster-id", "c2", "--admin-name", "ops", "--admin-uid", "500", "--json").out());
     assertEquals("ops", fresh.get("admin").get("name").asText());
     assertTrue(fresh.get("admin").get("admin").asBoolean());

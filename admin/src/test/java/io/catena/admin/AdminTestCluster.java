@@ -15,7 +15,6 @@ import io.catena.kv.RetryPolicy;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.meta.ChunkStorage;
-import io.catena.meta.Layout;
 import io.catena.meta.MetaConfig;
 import io.catena.meta.server.MetaRpcService;
 import io.catena.meta.store.KvMetaService;
@@ -96,7 +95,7 @@ final class AdminTestCluster implements AutoCloseable {
     java.util.concurrent.atomic.AtomicReference<MgmtdServer> ref = new java.util.concurrent.atomic.AtomicReference<>();
     TransactionRunner runner = new TransactionRunner(kv, RetryPolicy.from(config), Clock.systemUTC(),
         new SplittableRandom(7));
-    meta = new KvMetaService(runner, Clock.systemUTC(), config, id -> latestTable(ref.get(), id), new NoChunks());
+    meta = new KvMetaService(runner, Clock.systemUTC(), config, id -> latestTable(ref.get(), id), ChunkStorage.NONE);
     meta.format(0755);
     control = Rpc.server(config, Address.tcp("127.0.0.1", 0), List.of(
         MgmtdRpcService.definition(MgmtdRpcService.deferred(ref, "mgmtd")), MetaRpcService.definition(meta)));
@@ -178,17 +177,4 @@ final class AdminTestCluster implements AutoCloseable {
     });
   }
 
-  /** No chunks anywhere: files in these tests are never written, only laid out. */
-  private static final class NoChunks implements ChunkStorage {
-    @Override
-    public long queryLength(long inode, Layout layout) {
-      return 0;
-    }
-
-    @Override
-    public void removeChunks(long inode, Layout layout) {}
-
-    @Override
-    public void truncate(long inode, Layout layout, long length) {}
-  }
 }

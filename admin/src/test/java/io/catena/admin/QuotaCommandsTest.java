@@ -1,11 +1,12 @@
 package io.catena.admin;
 
+import static io.catena.admin.AdminAssertions.json;
+import static io.catena.admin.AdminAssertions.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.catena.admin.AdminTestCluster.Result;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
@@ -23,7 +24,6 @@ import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import java.util.List;
 import java.util.random.RandomGenerator;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,8 +34,6 @@ import org.junit.jupiter.api.function.Executable;
  * they report are made through a real {@link MetaClient}, as a mount would make them.
  */
 class QuotaCommandsTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern ERROR_LINE = Pattern.compile("catena admin: .+ \\(E[A-Z]+\\): .+\n");
 
   private AdminTestCluster c;
   private RpcClient rpc;
@@ -59,18 +57,6 @@ class QuotaCommandsTest {
     meta.close();
     rpc.close();
     c.close();
-  }
-
-  private static JsonNode json(Result r) throws Exception {
-    assertEquals(0, r.exit(), r::toString);
-    return JSON.readTree(r.out());
-  }
-
-  private static void refused(Result r, int exit, String errno, String part) {
-    assertEquals(exit, r.exit(), r::toString);
-    assertTrue(ERROR_LINE.matcher(r.err()).matches(), () -> "not one error line: " + r);
-    assertTrue(r.err().contains("(" + errno + ")"), r::toString);
-    assertTrue(r.err().contains(part), () -> "'" + part + "' missing in " + r);
   }
 
   private Inode file(long dir, String name, long length) {

@@ -10,7 +10,6 @@ import io.catena.kv.KvEngines;
 import io.catena.kv.TransactionRunner;
 import io.catena.meta.ChainTableSource;
 import io.catena.meta.ChunkStorage;
-import io.catena.meta.Layout;
 import io.catena.meta.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
@@ -123,19 +122,6 @@ public final class MetaBench implements Callable<Integer> {
     System.exit(new CommandLine(new MetaBench()).execute(args));
   }
 
-  /** A storage service that holds nothing: the bench creates empty files and never writes. */
-  private static final class NoStorage implements ChunkStorage {
-    @Override
-    public long queryLength(long inode, Layout layout) {
-      return 0;
-    }
-
-    @Override
-    public void removeChunks(long inode, Layout layout) {}
-
-    @Override
-    public void truncate(long inode, Layout layout, long length) {}
-  }
 
   @Override
   public Integer call() throws Exception {
@@ -153,7 +139,7 @@ public final class MetaBench implements Callable<Integer> {
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown engine " + engine);
     };
     KvMetaService service = new KvMetaService(TransactionRunner.withDefaults(kv), Clock.systemUTC(), config,
-        ChainTableSource.fixed(TABLE), new NoStorage());
+        ChainTableSource.fixed(TABLE), ChunkStorage.NONE);
     service.format(0755);
     try {
       System.out.printf("meta bench: engine=%s%s, %d ops per client, readdir of %d entries (%d per call),"

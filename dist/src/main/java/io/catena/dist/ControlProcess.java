@@ -32,11 +32,16 @@ import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcServer;
 import io.catena.storage.client.StorageClient;
+import io.catena.common.cluster.UserAccount;
+import io.catena.rpc.auth.AuthTokens;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -75,6 +80,14 @@ final class ControlProcess implements AutoCloseable {
   }
 
   static ControlProcess start(Config config) {
+    return start(config, Optional.empty());
+  }
+
+  /**
+   * Starts the process; with {@code adminTokenFile}, an empty store is first initialized (the cluster and its first
+   * admin user, whose token goes to that file), as {@code catena up} does on a fresh data directory.
+   */
+  static ControlProcess start(Config config, Optional<Path> adminTokenFile) {
     LOG.info("effective configuration:\n{}", config.describe());
     List<AutoCloseable> res = new ArrayList<>();
     try {
@@ -94,6 +107,9 @@ final class ControlProcess implements AutoCloseable {
           id -> routingRef.get() == null ? java.util.Optional.empty() : routingRef.get().current().latestChainTable(id),
           forwarding(storageRef, mgmtdRef, clusterId));
       long nodeId = config.get(ControlConfig.NODE_ID);
+      if (adminTokenFile.isPresent()) {
+        initializeOnce(kv, clusterId, adminTokenFile.get());
+      }
       ClusterInit.requireInitialized(kv, clusterId);
       MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
       RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
@@ -142,6 +158,22 @@ final class ControlProcess implements AutoCloseable {
     } catch (RuntimeException e) {
       closeAll(res);
       throw e;
+    }
+  }
+
+  /**
+   * An empty store gets a cluster and its first admin user (uid 0), whose token every process of {@code catena up}
+   * runs with and which the operator uses for {@code catena admin --data DIR ...}; an initialized one needs the file.
+   */
+  private static void initializeOnce(KvEngine kv, String clusterId, Path tokenFile) {
+    if (ClusterInit.clusterOf(kv).isEmpty()) {
+      String token = ClusterInit.initialize(kv, clusterId, new UserAccount(0, "root", 0, List.of(), true));
+      AuthTokens.write(tokenFile, token);
+      LOG.info("initialized cluster {}; the admin token is in {}", clusterId, tokenFile);
+    } else if (!Files.exists(tokenFile)) {
+      throw io.catena.common.CatenaException.of(io.catena.common.Errno.ENOENT, "%s is missing: the processes of"
+          + " this cluster need the admin token kept there (restore it, or start over with an empty --data)",
+          tokenFile);
     }
   }
 

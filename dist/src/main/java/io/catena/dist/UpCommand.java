@@ -1,22 +1,17 @@
 package io.catena.dist;
 
-import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.config.Key;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
-import io.catena.kv.KvEngine;
-import io.catena.kv.KvEngines;
 import io.catena.meta.MetaConfig;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.mgmtd.client.RoutingCache;
-import io.catena.mgmtd.server.ClusterInit;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcConfig;
-import io.catena.rpc.auth.AuthTokens;
 import io.catena.storage.client.StorageClient;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -26,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -114,11 +110,10 @@ final class UpCommand implements Callable<Integer> {
     Config config = configOptions.load(spec.commandLine(), "control", flags);
     String clusterId = config.get(MgmtdConfig.CLUSTER_ID);
     PrintWriter out = spec.commandLine().getOut();
-    initializeOnce(config, clusterId, tokenFile);
 
     ControlProcess started;
     try {
-      started = ControlProcess.start(config);
+      started = ControlProcess.start(config, Optional.of(tokenFile));
     } catch (io.catena.common.CatenaException e) {
       if (e.errno() != io.catena.common.Errno.EADDRINUSE || config.get(ControlConfig.LISTEN).equals(listen)) {
         throw e;
@@ -126,7 +121,7 @@ final class UpCommand implements Callable<Integer> {
       // The port kept from the last run is taken now: fall back to what was asked for.
       LOG.warn("{}; starting on {} instead", e.getMessage(), listen);
       config = configOptions.load(spec.commandLine(), "control", withListen(flags, listen));
-      started = ControlProcess.start(config);
+      started = ControlProcess.start(config, Optional.of(tokenFile));
     }
     ControlProcess control = started;
     ports.save("control", control.address().port());
@@ -206,24 +201,6 @@ final class UpCommand implements Callable<Integer> {
     }
     control.awaitClosed();
     return 0;
-  }
-
-  /**
-   * A fresh data directory gets a cluster and its first admin user (uid 0), whose token every process here runs
-   * with and which the operator uses for {@code catena admin --data DIR ...}.
-   */
-  private static void initializeOnce(Config config, String clusterId, Path tokenFile) {
-    try (KvEngine kv = KvEngines.open(config.get(KvConfig.ENGINE_URL), config)) {
-      if (ClusterInit.clusterOf(kv).isEmpty()) {
-        String token = ClusterInit.initialize(kv, clusterId, new UserAccount(0, "root", 0, List.of(), true));
-        AuthTokens.write(tokenFile, token);
-        LOG.info("initialized cluster {}; the admin token is in {}", clusterId, tokenFile);
-      } else if (!Files.exists(tokenFile)) {
-        throw io.catena.common.CatenaException.of(io.catena.common.Errno.ENOENT, "%s is missing: the processes of"
-            + " this cluster need the admin token kept there (restore it, or start over with an empty --data)",
-            tokenFile);
-      }
-    }
   }
 
   private static Map<String, String> withListen(Map<String, String> flags, String listen) {

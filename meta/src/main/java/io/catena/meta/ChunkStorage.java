@@ -6,6 +6,20 @@ package io.catena.meta;
  */
 public interface ChunkStorage {
 
+  /** Storage that holds nothing, for namespaces whose files are never written (benchmarks, admin tests). */
+  ChunkStorage NONE = new ChunkStorage() {
+    @Override
+    public long queryLength(long inode, Layout layout) {
+      return 0;
+    }
+
+    @Override
+    public void removeChunks(long inode, Layout layout) {}
+
+    @Override
+    public void truncate(long inode, Layout layout, long length) {}
+  };
+
   /**
    * The exact length of a file from its chunks: for each chain of the stripe, the last chunk and its length, and
    * the file length is the largest end among them.

@@ -358,8 +358,15 @@ public final class NettyRpcServer implements RpcServer {
         boolean refused = auth.isCompletedExceptionally();
         admitAuthenticated(b, f, peer, refused ? null : auth.resultNow(), refused ? auth.exceptionNow() : null);
       } else {
-        // A token the authenticator must look up remotely: continue on this connection's event loop when known.
-        auth.whenCompleteAsync((user, e) -> admitAuthenticated(b, f, peer, user, e), ch.eventLoop());
+        // A token the authenticator must look up remotely: continue on this connection's event loop when known
+        // (or drop the request, releasing its buffers, if that loop has shut down meanwhile).
+        auth.whenComplete((user, e) -> {
+          try {
+            ch.eventLoop().execute(() -> admitAuthenticated(b, f, peer, user, e));
+          } catch (RejectedExecutionException closed) {
+            f.release();
+          }
+        });
       }
     }
 
