@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {
         InitClusterCommand.class,
+        KvCopyCommand.class,
         ListCommands.Nodes.class,
         ListCommands.Targets.class,
         ListCommands.Chains.class,

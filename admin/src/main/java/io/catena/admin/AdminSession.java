@@ -4,12 +4,14 @@ import io.catena.common.cluster.RoutingInfo;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
 import io.catena.meta.client.MetaClient;
+import io.catena.meta.client.MetaServers;
+import io.catena.common.cluster.ManualRoutingSource;
 import io.catena.mgmtd.MgmtdService;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
-import io.catena.kv.Sleeper;
+import io.catena.common.retry.Sleeper;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -58,9 +60,21 @@ final class AdminSession implements AutoCloseable {
     return mgmtd.service().getRoutingInfo(clusterId(), -1).orElseThrow();
   }
 
+  /**
+   * A meta client on the servers of --meta, else on the meta nodes routing lists alive, then the mgmtd addresses
+   * (a control process serves both).
+   */
   MetaClient meta() {
     if (meta == null) {
-      meta = new MetaClient(rpc, options.metaAddresses(config), "catena-admin", MetaClient.Options.from(config),
+      List<Address> explicit = options.explicitMetaAddresses();
+      MetaServers servers;
+      if (!explicit.isEmpty()) {
+        servers = MetaServers.fixed(explicit);
+      } else {
+        RoutingInfo snapshot = routing();
+        servers = MetaServers.fromRouting(new ManualRoutingSource(snapshot), mgmtd.addresses());
+      }
+      meta = new MetaClient(rpc, servers, "catena-admin", MetaClient.Options.from(config),
           RandomGenerator.of("L64X128MixRandom"), Sleeper.system());
     }
     return meta;

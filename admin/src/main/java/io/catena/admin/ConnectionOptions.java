@@ -1,5 +1,6 @@
 package io.catena.admin;
 
+import io.catena.meta.client.MetaClientConfig;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.config.Config;
@@ -8,7 +9,8 @@ import io.catena.common.config.ConfigSchema;
 import io.catena.common.config.Durations;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
-import io.catena.meta.MetaConfig;
+import io.catena.kv.etcd.EtcdConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.rpc.RpcConfig;
 import java.io.IOException;
@@ -33,8 +35,8 @@ import picocli.CommandLine.Option;
  */
 public final class ConnectionOptions {
   /** The schema of the keys the CLI reads: rpc.*, kv.* (init-cluster), mgmtd.client.*, meta.client.*. */
-  static final ConfigSchema SCHEMA = ConfigSchema.fromHolders(RpcConfig.class, KvConfig.class,
-      MgmtdClientConfig.class, MetaConfig.class);
+  static final ConfigSchema SCHEMA = ConfigSchema.fromHolders(RpcConfig.class, KvConfig.class, EtcdConfig.class,
+      MgmtdClientConfig.class, MetaConfig.class, MetaClientConfig.class);
 
   @Option(names = "--mgmtd", paramLabel = "ADDRESS", split = ",",
       description = "mgmtd address tcp://host:port; repeat (or comma-separate) for failover "
@@ -74,7 +76,7 @@ public final class ConnectionOptions {
     overrides.put(MgmtdClientConfig.TIMEOUT.name(), Durations.format(t));
     overrides.put(MgmtdClientConfig.ATTEMPT_TIMEOUT.name(), Durations.format(t.compareTo(Duration.ofSeconds(3)) < 0
         ? t : Duration.ofSeconds(3)));
-    overrides.put(MetaConfig.CLIENT_CALL_TIMEOUT.name(), Durations.format(t));
+    overrides.put(MetaClientConfig.CLIENT_CALL_TIMEOUT.name(), Durations.format(t));
     List<String> addrs = mgmtdAddresses(null);
     if (!addrs.isEmpty()) {
       overrides.put(MgmtdClientConfig.ADDRESSES.name(), String.join(",", addrs));
@@ -101,16 +103,9 @@ public final class ConnectionOptions {
     return out;
   }
 
-  /** Meta addresses: --meta, else the mgmtd addresses (one control process serves both). */
-  List<Address> metaAddresses(Config config) {
-    List<String> src = new ArrayList<>();
-    for (String a : meta) {
-      src.add(parse("--meta", a));
-    }
-    if (src.isEmpty()) {
-      src.addAll(mgmtdAddresses(config));
-    }
-    return src.stream().map(Address::parse).toList();
+  /** Meta addresses given with --meta (empty: ask routing, see {@link AdminSession#meta}). */
+  List<Address> explicitMetaAddresses() {
+    return meta.stream().map(a -> Address.parse(parse("--meta", a))).toList();
   }
 
   private static String parse(String option, String a) {

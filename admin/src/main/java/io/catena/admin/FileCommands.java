@@ -11,7 +11,7 @@ import io.catena.common.config.DataSize;
 import io.catena.meta.ChunkPlacement;
 import io.catena.meta.Inode;
 import io.catena.meta.Layout;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.SetAttr;
 import io.catena.meta.UserInfo;

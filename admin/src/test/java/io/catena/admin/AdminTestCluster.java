@@ -1,5 +1,7 @@
 package io.catena.admin;
 
+import io.catena.mgmtd.server.MgmtdServerConfig;
+import io.catena.meta.client.MetaClientConfig;
 import io.catena.common.cluster.ChainTable;
 import io.catena.common.cluster.LocalTargetState;
 import io.catena.common.cluster.NodeType;
@@ -11,11 +13,11 @@ import io.catena.common.net.Address;
 import io.catena.common.time.ManualClock;
 import io.catena.kv.KvConfig;
 import io.catena.kv.KvEngine;
-import io.catena.kv.RetryPolicy;
+import io.catena.common.retry.RetryPolicy;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.meta.ChunkStorage;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.server.MetaRpcService;
 import io.catena.meta.store.KvMetaService;
 import io.catena.mgmtd.HeartbeatRequest;
@@ -80,8 +82,8 @@ final class AdminTestCluster implements AutoCloseable {
     u.put("rpc.shutdown_grace", "0s");
     u.put("meta.default_chunk_size", "1MiB");
     u.put("meta.default_stripe_size", "2");
-    return Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, KvConfig.class, RpcConfig.class,
-        MetaConfig.class)).withUpdates(u, "test", false);
+    return Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, MgmtdServerConfig.class, KvConfig.class, RpcConfig.class,
+        MetaConfig.class, MetaClientConfig.class)).withUpdates(u, "test", false);
   }
 
   AdminTestCluster() {
@@ -93,7 +95,7 @@ final class AdminTestCluster implements AutoCloseable {
           return CompletableFuture.completedFuture(RpcReply.of(TargetResp.getDefaultInstance()));
         }).build()));
     java.util.concurrent.atomic.AtomicReference<MgmtdServer> ref = new java.util.concurrent.atomic.AtomicReference<>();
-    TransactionRunner runner = new TransactionRunner(kv, RetryPolicy.from(config), Clock.systemUTC(),
+    TransactionRunner runner = new TransactionRunner(kv, KvConfig.retryPolicy(config), Clock.systemUTC(),
         new SplittableRandom(7));
     meta = new KvMetaService(runner, Clock.systemUTC(), config, id -> latestTable(ref.get(), id), ChunkStorage.NONE);
     meta.format(0755);

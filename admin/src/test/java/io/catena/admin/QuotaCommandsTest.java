@@ -11,7 +11,7 @@ import io.catena.admin.AdminTestCluster.Result;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.net.Address;
-import io.catena.kv.Sleeper;
+import io.catena.common.retry.Sleeper;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;

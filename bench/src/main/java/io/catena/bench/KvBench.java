@@ -1,9 +1,10 @@
 package io.catena.bench;
 
+import io.catena.kv.KvConfig;
 import io.catena.common.CatenaException;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvFaults;
-import io.catena.kv.RetryPolicy;
+import io.catena.common.retry.RetryPolicy;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.kv.rocksdb.RocksKvEngine;
@@ -114,7 +115,7 @@ public final class KvBench implements Callable<Integer> {
       int client = i;
       threads.add(Thread.ofPlatform().name("kvbench-" + i).start(() -> {
         SplittableRandom rnd = new SplittableRandom(client * 7919L + 1);
-        TransactionRunner runner = new TransactionRunner(kv, RetryPolicy.defaults(), Clock.systemUTC(),
+        TransactionRunner runner = new TransactionRunner(kv, KvConfig.defaultRetryPolicy(), Clock.systemUTC(),
             new SplittableRandom(client));
         int[] attempts = new int[1];
         long[] lat = new long[1 << 16];

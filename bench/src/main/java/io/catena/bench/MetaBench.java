@@ -1,5 +1,6 @@
 package io.catena.bench;
 
+import io.catena.meta.client.MetaClientConfig;
 import io.catena.common.cluster.ChainTable;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
@@ -10,7 +11,7 @@ import io.catena.kv.KvEngines;
 import io.catena.kv.TransactionRunner;
 import io.catena.meta.ChainTableSource;
 import io.catena.meta.ChunkStorage;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.ReaddirPage;
@@ -127,7 +128,7 @@ public final class MetaBench implements Callable<Integer> {
   public Integer call() throws Exception {
     boolean tempDir = dir == null && engine.equals("rocksdb");
     Path d = tempDir ? Files.createTempDirectory("catena-metabench") : dir;
-    Config config = Config.defaults(ConfigSchema.fromHolders(KvConfig.class, MetaConfig.class, RpcConfig.class))
+    Config config = Config.defaults(ConfigSchema.fromHolders(KvConfig.class, MetaConfig.class, MetaClientConfig.class, RpcConfig.class))
         .withUpdates(Map.of("kv.rocksdb.sync_commits", Boolean.toString(!noSync),
             "meta.readdir_page_size", Integer.toString(readdirPage),
             "meta.rpc_inline_reads", Boolean.toString(inlineReads),

@@ -1,5 +1,6 @@
 package io.catena.bench;
 
+import io.catena.storage.client.StorageClientConfig;
 import io.catena.common.cluster.ChunkId;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
@@ -86,7 +87,7 @@ public final class StorageBench implements Callable<Integer> {
     m.put("rpc.io_threads", "1");
     m.put("storage.fsync", fsync);
     m.putAll(sets);
-    Config config = Config.defaults(ConfigSchema.fromHolders(StorageConfig.class, RpcConfig.class))
+    Config config = Config.defaults(ConfigSchema.fromHolders(StorageConfig.class, StorageClientConfig.class, RpcConfig.class))
         .withUpdates(m, "bench", false);
     Path root = dir != null ? dir : Files.createTempDirectory("catena-storage-bench");
     String fmt = "%-28s %10s %10s %10s %10s%n";

@@ -2,6 +2,8 @@ package io.catena.client;
 
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
+import io.catena.common.cluster.NodeType;
+import io.catena.common.config.Config;
 import io.catena.meta.DirEntry;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
@@ -29,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  */
-public final class CatenaClient {
+public final class CatenaClient implements AutoCloseable {
   private static final int READDIR_PAGE = 1024;
 
   private final MetaService meta;
@@ -37,16 +39,44 @@ public final class CatenaClient {
   private final UserInfo user;
   private final String clientId;
   private final AtomicLong requestSeq = new AtomicLong();
+  private final AutoCloseable owned;
 
   /**
    * @param clientId this client's session id with mgmtd: names its write sessions and makes retried mutations
    *     idempotent
    */
   public CatenaClient(MetaService meta, FileLayoutIo io, UserInfo user, String clientId) {
+    this(meta, io, user, clientId, null);
+  }
+
+  private CatenaClient(MetaService meta, FileLayoutIo io, UserInfo user, String clientId, AutoCloseable owned) {
     this.meta = meta;
     this.io = io;
     this.user = user;
     this.clientId = clientId;
+    this.owned = owned;
+  }
+
+  /**
+   * Connects to the cluster that {@code config} names ({@code mgmtd.client.addresses}, {@code cluster.id}, the token
+   * of {@code rpc.auth_token_file}) and acts as {@code user}; meta checks each call against the token's user (an
+   * ordinary user's token acts as that user whatever {@code user} says). {@link #close} disconnects.
+   */
+  public static CatenaClient connect(Config config, UserInfo user) {
+    ClusterConnection c = ClusterConnection.open(config, NodeType.FUSE, "java", "java client");
+    return new CatenaClient(c.meta(), c.io(), user, c.clientId(), c);
+  }
+
+  /** Closes the cluster connection this client opened in {@link #connect}; a client built on parts owns none. */
+  @Override
+  public void close() {
+    if (owned != null) {
+      try {
+        owned.close();
+      } catch (Exception e) {
+        throw CatenaException.of(Errno.EIO, "closing the cluster connection failed: %s", e);
+      }
+    }
   }
 
   public MetaService meta() {

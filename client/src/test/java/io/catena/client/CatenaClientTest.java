@@ -1,5 +1,6 @@
 package io.catena.client;
 
+import io.catena.meta.client.MetaClientConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +18,7 @@ import io.catena.kv.KvEngine;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.meta.ChainTableSource;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.UserInfo;
 import io.catena.meta.store.KvMetaService;
@@ -42,7 +43,7 @@ class CatenaClientTest {
   void setUp() {
     kv = new MemKvEngine();
     chunks = new InMemoryChunks();
-    Config config = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class))
+    Config config = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class, MetaClientConfig.class))
         .withUpdates(java.util.Map.of("meta.default_chunk_size", "64KiB", "meta.default_stripe_size", "4"),
             "test", false);
     KvMetaService meta = new KvMetaService(TransactionRunner.withDefaults(kv), new ManualClock(), config,

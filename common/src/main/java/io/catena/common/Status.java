@@ -44,6 +44,11 @@ public record Status(Errno code, String message, boolean retryable, Optional<Red
         true, Optional.of(new Redirect(nodeId, address)));
   }
 
+  /** The same status with another message (e.g. one that names the call that failed). */
+  public Status withMessage(String other) {
+    return new Status(code, other, retryable, redirect);
+  }
+
   public boolean isOk() {
     return code == Errno.OK;
   }

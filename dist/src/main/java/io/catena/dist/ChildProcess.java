@@ -43,6 +43,11 @@ final class ChildProcess implements AutoCloseable {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
     cmd.addAll(args);
+    return startCommand(name, log, cmd);
+  }
+
+  /** Starts another program (e.g. an etcd member) the same way: output to {@code log}, watched for readiness. */
+  static ChildProcess startCommand(String name, Path log, List<String> cmd) {
     try {
       Files.createDirectories(log.getParent());
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -7,8 +7,7 @@ import io.catena.common.net.Address;
 public final class ControlConfig {
   private ControlConfig() {}
 
-  public static final Key<String> LISTEN = Key.string("control.listen").defaultValue("tcp://127.0.0.1:8000")
-      .check(ControlConfig::isAddress, "an address like tcp://127.0.0.1:8000")
+  public static final Key<String> LISTEN = Key.address("control.listen").defaultValue("tcp://127.0.0.1:8000")
       .doc("Address the control process serves RPC on; nothing else is listened on.");
 
   public static final Key<Long> NODE_ID = Key.longInteger("control.node_id").defaultValue("1").range("1", "99")
@@ -17,13 +16,4 @@ public final class ControlConfig {
   public static final Key<Long> META_NODE_ID = Key.longInteger("control.meta_node_id").defaultValue("100")
       .range("1", "9999").doc("The node id the metadata service in this process registers with mgmtd (100-999 by "
           + "convention).");
-
-  private static boolean isAddress(String s) {
-    try {
-      Address.parse(s);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
 }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         DownCommand.class,
         ControlCommand.class,
         MgmtdCommand.class,
+        MetaCommand.class,
         StorageCommand.class,
         StatusCommand.class,
         ConfigCommand.class,

@@ -5,7 +5,7 @@ import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
 import io.catena.kv.KvConfig;
 import io.catena.mgmtd.MgmtdConfig;
-import io.catena.mgmtd.MgmtdRoleConfig;
+import io.catena.mgmtd.server.MgmtdRoleConfig;
 import io.catena.mgmtd.server.MgmtdProcess;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -73,7 +73,7 @@ final class MgmtdCommand implements Callable<Integer> {
   /** The keys of the roles the launcher knows, so mgmtd checks their config texts key by key. */
   private Map<NodeType, ConfigSchema> otherSchemas() {
     Map<NodeType, ConfigSchema> m = new EnumMap<>(NodeType.class);
-    Map<String, NodeType> roles = Map.of("meta", NodeType.META, "storage", NodeType.STORAGE, "fuse", NodeType.FUSE,
+    Map<String, NodeType> roles = Map.of("meta", NodeType.META, "storage", NodeType.STORAGE, "mount", NodeType.FUSE,
         "mgmtd", NodeType.MGMTD);
     for (String role : new Roles.Names()) {
       NodeType t = roles.get(role);

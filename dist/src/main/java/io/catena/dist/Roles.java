@@ -1,8 +1,21 @@
 package io.catena.dist;
 
+import io.catena.client.ClientConfig;
 import io.catena.common.config.ConfigSchema;
+import io.catena.fuse.FuseConfig;
 import io.catena.kv.KvConfig;
+import io.catena.kv.etcd.EtcdConfig;
+import io.catena.meta.client.MetaClientConfig;
+import io.catena.meta.server.MetaConfig;
+import io.catena.meta.server.MetaRoleConfig;
+import io.catena.mgmtd.MgmtdConfig;
+import io.catena.mgmtd.client.MgmtdClientConfig;
+import io.catena.mgmtd.server.MgmtdRoleConfig;
+import io.catena.mgmtd.server.MgmtdServerConfig;
 import io.catena.rpc.RpcConfig;
+import io.catena.storage.StorageConfig;
+import io.catena.storage.StorageRoleConfig;
+import io.catena.storage.client.StorageClientConfig;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,15 +27,17 @@ final class Roles {
   private static final Map<String, List<Class<?>>> HOLDERS = new LinkedHashMap<>();
 
   static {
-    HOLDERS.put("control", List.of(ControlConfig.class, RpcConfig.class, KvConfig.class,
-        io.catena.mgmtd.MgmtdConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class,
-        io.catena.meta.MetaConfig.class, io.catena.storage.StorageConfig.class));
-    HOLDERS.put("mgmtd", List.of(io.catena.mgmtd.MgmtdRoleConfig.class, io.catena.mgmtd.MgmtdConfig.class,
-        RpcConfig.class, KvConfig.class));
-    HOLDERS.put("storage", List.of(io.catena.storage.StorageRoleConfig.class, io.catena.storage.StorageConfig.class,
-        RpcConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class));
-    HOLDERS.put("mount", List.of(io.catena.fuse.FuseConfig.class, io.catena.client.ClientConfig.class, io.catena.mgmtd.client.MgmtdClientConfig.class,
-        io.catena.meta.MetaConfig.class, io.catena.storage.StorageConfig.class, RpcConfig.class));
+    HOLDERS.put("control", List.of(ControlConfig.class, RpcConfig.class, KvConfig.class, EtcdConfig.class,
+        MgmtdConfig.class, MgmtdClientConfig.class, MgmtdServerConfig.class, MetaConfig.class,
+        MetaClientConfig.class, StorageClientConfig.class));
+    HOLDERS.put("mgmtd", List.of(MgmtdRoleConfig.class, MgmtdConfig.class, MgmtdServerConfig.class, RpcConfig.class,
+        KvConfig.class, EtcdConfig.class));
+    HOLDERS.put("meta", List.of(MetaRoleConfig.class, MetaConfig.class, KvConfig.class, EtcdConfig.class,
+        RpcConfig.class, MgmtdConfig.class, MgmtdClientConfig.class, StorageClientConfig.class));
+    HOLDERS.put("storage", List.of(StorageRoleConfig.class, StorageConfig.class, StorageClientConfig.class,
+        RpcConfig.class, MgmtdClientConfig.class));
+    HOLDERS.put("mount", List.of(FuseConfig.class, ClientConfig.class, MgmtdClientConfig.class,
+        MetaClientConfig.class, StorageClientConfig.class, RpcConfig.class));
   }
 
   private Roles() {}

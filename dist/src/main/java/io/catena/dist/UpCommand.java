@@ -1,10 +1,11 @@
 package io.catena.dist;
 
+import io.catena.mgmtd.server.MgmtdServerConfig;
 import io.catena.common.config.Config;
 import io.catena.common.config.Key;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.MgmtdClientConfig;
@@ -41,8 +42,6 @@ import picocli.CommandLine.Option;
     + "FUSE mount) in the foreground; Ctrl-C or `catena down` stops it.")
 final class UpCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(UpCommand.class);
-  private static final Pattern STORAGE_READY = Pattern.compile("storage \\d+ listening on (tcp://\\S+)");
-  private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on ");
   static final String PID_FILE = "up.pid";
   /** The admin token of a cluster `up` created, mode 0600: `catena admin --data DIR` and every child use it. */
   static final String TOKEN_FILE = "admin.token";
@@ -77,11 +76,15 @@ final class UpCommand implements Callable<Integer> {
       description = "control process address (default: ${DEFAULT-VALUE})")
   String listen;
 
+  @Option(names = "--ha", description = "the distributed control plane: 3 etcd members, 2 mgmtd, 2 meta (needs "
+      + "etcd-server installed); the same --data must always be started with --ha")
+  boolean ha;
+
   /** Settings for a cluster that shares one machine: faster failure detection than many hosts need, inline stats. */
   private static final Map<Key<?>, String> SINGLE_MACHINE = Map.of(
       MgmtdConfig.HEARTBEAT_TIMEOUT, "10s",
-      MgmtdConfig.PRIMARY_GRACE_PERIOD, "3s",
-      MgmtdConfig.TICK_INTERVAL, "200ms",
+      MgmtdServerConfig.PRIMARY_GRACE_PERIOD, "3s",
+      MgmtdServerConfig.TICK_INTERVAL, "200ms",
       MgmtdClientConfig.HEARTBEAT_INTERVAL, "1s",
       // One machine's namespace fits RocksDB's block cache, so a stat never waits for the disk on an I/O thread:
       // mdbench stat/s through the mount 4.9-5.3k -> 5.7-7.6k (same machine, same hour).
@@ -96,6 +99,18 @@ final class UpCommand implements Callable<Integer> {
     Path dir = data.toAbsolutePath().normalize();
     Files.createDirectories(dir.resolve("logs"));
     Path mnt = (mount != null ? mount : dir.resolve("mnt")).toAbsolutePath().normalize();
+    if (ha && Files.exists(dir.resolve("control/kv"))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), dir + " holds a single-machine cluster (its "
+          + "namespace is in control/kv): start it without --ha, or move it onto etcd with `catena admin kv-copy`");
+    }
+    if (!ha && Files.exists(dir.resolve("etcd-1"))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), dir + " holds a cluster on etcd: start it with "
+          + "--ha");
+    }
+    if (ha) {
+      return new HaUp(dir).run(extra -> configOptions.load(spec.commandLine(), "mount", extra), storageNodes,
+          replication, targetsPerNode, mnt, noMount, spec.commandLine().getOut());
+    }
     Map<String, String> flags = new LinkedHashMap<>();
     for (var e : SINGLE_MACHINE.entrySet()) {
       if (!configOptions.sets.containsKey(e.getKey().name()) && System.getenv(e.getKey().envName()) == null) {
@@ -134,58 +149,17 @@ final class UpCommand implements Callable<Integer> {
       List<String> childSets = List.of("--set", MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "="
           + io.catena.common.config.Durations.format(config.get(MgmtdClientConfig.HEARTBEAT_INTERVAL)),
           "--token-file", tokenFile.toString());
-      List<Long> nodeIds = new ArrayList<>();
-      List<String> storageAddrs = new ArrayList<>();
-      for (int i = 0; i < storageNodes; i++) {
-        long nodeId = 10001 + i;
-        nodeIds.add(nodeId);
-        String name = "storage-" + (i + 1);
-        String ready = null;
-        // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address.
-        for (String bind : List.of(ports.reuse(name, "tcp://127.0.0.1:0"), "tcp://127.0.0.1:0")) {
-          List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(nodeId), "--listen",
-              bind, "--disk", dir.resolve(name).toString(), "--mgmtd", address.toString(), "--cluster-id",
-              clusterId));
-          args.addAll(childSets);
-          ChildProcess c = ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
-          children.add(c);
-          try {
-            ready = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60)).group(1);
-            break;
-          } catch (io.catena.common.CatenaException e) {
-            children.remove(c);
-            c.stop(Duration.ofSeconds(5));
-            if (bind.endsWith(":0")) {
-              throw e;
-            }
-            LOG.warn("{} could not use its previous address {}: {}; trying a new port", name, bind, e.getMessage());
-          }
-        }
-        storageAddrs.add(ready);
-        ports.save(name, Address.parse(ready).port());
-      }
-      try (RpcClient rpc = Rpc.client(config);
-          MgmtdClient mgmtd = new MgmtdClient(rpc, List.of(address), clusterId, config);
-          RoutingCache routing = new RoutingCache(mgmtd, config);
-          StorageClient storage = new StorageClient(routing, rpc, config)) {
-        ClusterBootstrap.ensure(mgmtd.service(), clusterId, routing, storage, nodeIds, replication, targetsPerNode,
-            Duration.ofSeconds(120));
-      }
+      List<LocalNodes.StorageNode> nodes = LocalNodes.startStorage(dir, ports, storageNodes, address.toString(),
+          clusterId, childSets, children);
+      LocalNodes.bootstrap(config, List.of(address), clusterId, nodes, replication, targetsPerNode);
       if (!noMount) {
-        Files.createDirectories(mnt);
-        List<String> args = new ArrayList<>(List.of("mount", mnt.toString(), "--mgmtd", address.toString(),
-            "--cluster-id", clusterId));
-        args.addAll(childSets);
-        ChildProcess m = ChildProcess.start("mount", dir.resolve("logs/mount.log"), args);
-        children.add(m);
-        m.awaitLine(MOUNT_READY, Duration.ofSeconds(60));
+        LocalNodes.startMount(dir, mnt, address.toString(), clusterId, childSets, children);
       }
       Files.writeString(dir.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()));
       out.println("Catena is up (single machine, cluster " + clusterId + ").");
       out.println("  control   " + address + "   mgmtd + meta, KV " + control.kvUrl());
-      for (int i = 0; i < storageNodes; i++) {
-        out.println("  storage   " + storageAddrs.get(i) + "   node " + nodeIds.get(i) + ", data "
-            + dir.resolve("storage-" + (i + 1)));
+      for (LocalNodes.StorageNode n : nodes) {
+        out.println("  storage   " + n.address() + "   node " + n.nodeId() + ", data " + n.disk());
       }
       out.println("  chains    " + Math.max(1, storageNodes * targetsPerNode / replication) + " chains of "
           + replication + " replicas (chain table " + ClusterBootstrap.TABLE_ID + ")");
@@ -211,15 +185,7 @@ final class UpCommand implements Callable<Integer> {
 
   private static void stopAll(List<ChildProcess> children, ControlProcess control) {
     // Mount first (it unmounts on SIGTERM), then storage, then the control process they talk to.
-    for (int i = children.size() - 1; i >= 0; i--) {
-      try {
-        children.get(i).stop(Duration.ofSeconds(20));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        LOG.warn("stopping a child failed", e);
-      }
-    }
+    LocalNodes.stopAll(children);
     control.close();
   }
 }

@@ -1,5 +1,6 @@
 package io.catena.fuse;
 
+import io.catena.meta.client.MetaClientConfig;
 import static io.catena.fuse.TestSupport.ok;
 import static io.catena.fuse.TestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +20,7 @@ import io.catena.kv.KvEngine;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.meta.ChainTableSource;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.store.KvMetaService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class CatenaMountTest {
   void setUp() throws Exception {
     kv = new MemKvEngine();
     chunks = new InMemoryChunks();
-    Config config = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class))
+    Config config = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class, MetaClientConfig.class))
         .withUpdates(Map.of("meta.default_chunk_size", "256KiB", "meta.default_stripe_size", "4"), "test", false);
     meta = new KvMetaService(TransactionRunner.withDefaults(kv), Clock.systemUTC(), config,
         ChainTableSource.fixed(TABLE), chunks);

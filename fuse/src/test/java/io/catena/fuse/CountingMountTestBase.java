@@ -1,5 +1,6 @@
 package io.catena.fuse;
 
+import io.catena.meta.client.MetaClientConfig;
 import io.catena.client.ClientConfig;
 import io.catena.client.FileLayoutIo;
 import io.catena.client.InMemoryChunks;
@@ -13,7 +14,7 @@ import io.catena.kv.KvEngine;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.meta.ChainTableSource;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.store.KvMetaService;
 import java.lang.reflect.InvocationTargetException;
@@ -54,7 +55,7 @@ abstract class CountingMountTestBase {
   void mountCatena() throws Exception {
     kv = new MemKvEngine();
     InMemoryChunks chunks = new InMemoryChunks();
-    Config metaConfig = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class));
+    Config metaConfig = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class, MetaClientConfig.class));
     meta = new KvMetaService(TransactionRunner.withDefaults(kv), Clock.systemUTC(), metaConfig,
         ChainTableSource.fixed(TABLE), chunks);
     meta.format(0755);
@@ -63,7 +64,7 @@ abstract class CountingMountTestBase {
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     mnt = Files.createDirectory(dir.resolve("mnt"));
     virt = mnt.resolve(".catena-virt");
-    Config config = Config.defaults(ConfigSchema.fromHolders(FuseConfig.class, ClientConfig.class, MetaConfig.class));
+    Config config = Config.defaults(ConfigSchema.fromHolders(FuseConfig.class, ClientConfig.class, MetaConfig.class, MetaClientConfig.class));
     fs = new CatenaFileSystem(counting(meta), fileIo, "c1", config);
     mount = FuseMount.mount(mnt, fs, config);
   }

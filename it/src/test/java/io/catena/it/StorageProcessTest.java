@@ -1,5 +1,6 @@
 package io.catena.it;
 
+import io.catena.storage.client.StorageClientConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,7 +91,7 @@ class StorageProcessTest {
   }
 
   Config config() {
-    return Config.defaults(ConfigSchema.fromHolders(MgmtdClientConfig.class, RpcConfig.class, StorageConfig.class))
+    return Config.defaults(ConfigSchema.fromHolders(MgmtdClientConfig.class, RpcConfig.class, StorageConfig.class, StorageClientConfig.class))
         .withUpdates(Map.of("mgmtd.client.timeout", "20s", "mgmtd.client.routing_refresh_interval", "100ms",
             "storage.client_timeout", "60s", "storage.retry_wait", "100ms", "rpc.io_threads", "1",
             "rpc.auth_token_file", tokenFile.toString()), "test", false);

@@ -1,5 +1,6 @@
 package io.catena.kv;
 
+import io.catena.common.retry.RetryPolicy;
 import io.catena.common.config.Config;
 import io.catena.common.config.DataSize;
 import io.catena.common.config.Key;
@@ -10,8 +11,10 @@ public final class KvConfig {
   private KvConfig() {}
 
   public static final Key<String> ENGINE_URL = Key.string("kv.engine_url").defaultValue("rocksdb://./data/kv")
-      .doc("Which KV engine to open: mem:// (in memory, for tests) or rocksdb://<path> (rocksdb:///abs/path, or a"
-          + " path relative to the working directory such as rocksdb://./data/kv).");
+      .doc("Which KV engine to open: mem:// (in memory, for tests), rocksdb://<path> (rocksdb:///abs/path, or a"
+          + " path relative to the working directory such as rocksdb://./data/kv), or"
+          + " etcd://host:port[,host:port...]/prefix (an etcd 3.4+ cluster; all keys live under the prefix, so"
+          + " several Catena clusters can share one etcd; options in the kv.etcd.* keys).");
 
   public static final Key<Duration> CONFLICT_WINDOW = Key.duration("kv.conflict_window").defaultValue("5s")
       .range("100ms", "10m")
@@ -58,6 +61,17 @@ public final class KvConfig {
 
   public static final Key<Duration> RETRY_TIMEOUT = Key.duration("kv.retry.timeout").defaultValue("10s")
       .min("1ms").doc("Default overall deadline of one TransactionRunner.run call, all attempts included.");
+
+  /** The transaction runner's policy of the {@code kv.retry.*} keys (defaults for keys the config lacks). */
+  public static RetryPolicy retryPolicy(Config config) {
+    return new RetryPolicy(get(config, RETRY_MAX_ATTEMPTS), get(config, RETRY_INITIAL_BACKOFF),
+        get(config, RETRY_MAX_BACKOFF), get(config, RETRY_TIMEOUT));
+  }
+
+  /** The policy of the {@code kv.retry.*} defaults. */
+  public static RetryPolicy defaultRetryPolicy() {
+    return retryPolicy(null);
+  }
 
   /**
    * The value of {@code key} in {@code config}, or its default when the config's schema does not carry the kv keys

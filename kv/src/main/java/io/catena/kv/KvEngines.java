@@ -3,18 +3,22 @@ package io.catena.kv;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.config.Config;
+import io.catena.kv.etcd.EtcdKvEngine;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.kv.rocksdb.RocksKvEngine;
 import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * Opens an engine by URL: {@code mem://} (optionally {@code mem://name}, a fresh empty store per call) or
+ * Opens an engine by URL: {@code mem://} (optionally {@code mem://name}, a fresh empty store per call),
  * {@code rocksdb://<path>} ({@code rocksdb:///var/lib/catena/kv} absolute, {@code rocksdb://./data/kv} relative to
- * the working directory). Stateless; thread-safe.
+ * the working directory) or {@code etcd://host:port[,host:port...]/prefix} (an etcd 3.4+ cluster, every key under
+ * the prefix; options in {@link io.catena.kv.etcd.EtcdConfig}). Stateless; thread-safe.
  */
 public final class KvEngines {
   private KvEngines() {}
+
+  private static final String KNOWN = "mem://, rocksdb:///path/to/dir or etcd://host:port/prefix";
 
   /** The engine named by {@code kv.engine_url}. */
   public static KvEngine open(Config config) {
@@ -32,12 +36,12 @@ public final class KvEngines {
   /** As {@link #open(String, Config, KvFaults)} with the clock that measures the conflict window injected. */
   public static KvEngine open(String url, Config config, KvFaults faults, Clock clock) {
     if (url == null || url.isBlank()) {
-      throw CatenaException.of(Errno.EINVAL, "empty kv engine URL: use mem:// or rocksdb:///path/to/dir");
+      throw CatenaException.of(Errno.EINVAL, "empty kv engine URL: use " + KNOWN);
     }
     int sep = url.indexOf("://");
     if (sep <= 0) {
       throw CatenaException.of(Errno.EINVAL,
-          "kv engine URL '%s' has no scheme: use mem:// or rocksdb:///path/to/dir", url);
+          "kv engine URL '%s' has no scheme: use %s", url, KNOWN);
     }
     String scheme = url.substring(0, sep);
     String rest = url.substring(sep + 3);
@@ -66,8 +70,9 @@ public final class KvEngines {
         }
         yield RocksKvEngine.open(url, dir, config, faults, clock);
       }
+      case "etcd" -> EtcdKvEngine.open(url, config, faults, clock);
       default -> throw CatenaException.of(Errno.EINVAL,
-          "kv engine URL '%s': unknown scheme '%s' (known: mem, rocksdb)", url, scheme);
+          "kv engine URL '%s': unknown scheme '%s' (known: mem, rocksdb, etcd)", url, scheme);
     };
   }
 }

@@ -1,5 +1,7 @@
 package io.catena.kv;
 
+import io.catena.common.retry.Sleeper;
+import io.catena.common.retry.RetryPolicy;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -679,7 +681,7 @@ public abstract class KvEngineConformanceTest {
   void runner_retriesInjectedConflicts_untilCommitted() {
     KvEngine kv = track(newEngine(KvFaults.conflicts(0.5, new SplittableRandom(42)), Clock.systemUTC()));
     RecordingSleeper sleeper = new RecordingSleeper(null);
-    TransactionRunner runner = new TransactionRunner(kv, RetryPolicy.defaults(), Clock.systemUTC(),
+    TransactionRunner runner = new TransactionRunner(kv, KvConfig.defaultRetryPolicy(), Clock.systemUTC(),
         new SplittableRandom(1), sleeper);
     AtomicInteger attempts = new AtomicInteger();
     for (int i = 0; i < 20; i++) {
@@ -696,7 +698,7 @@ public abstract class KvEngineConformanceTest {
     assertTrue(attempts.get() > 20, "some attempts must have hit injected conflicts");
     assertEquals(attempts.get() - 20, sleeper.pauses.size());
     for (Duration d : sleeper.pauses) {
-      assertTrue(!d.isNegative() && d.compareTo(RetryPolicy.defaults().maxBackoff()) <= 0, d.toString());
+      assertTrue(!d.isNegative() && d.compareTo(KvConfig.defaultRetryPolicy().maxBackoff()) <= 0, d.toString());
     }
   }
 

@@ -1,5 +1,7 @@
 package io.catena.kv;
 
+import io.catena.common.retry.Sleeper;
+import io.catena.common.retry.RetryPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,10 +64,10 @@ class KvEnginesTest {
       assertTrue(k.hasDefault(), k.name());
     });
     Config c = CONFIG.withUpdates(Map.of("kv.retry.max_attempts", "3", "kv.retry.timeout", "2s"), "test", false);
-    RetryPolicy p = RetryPolicy.from(c);
+    RetryPolicy p = KvConfig.retryPolicy(c);
     assertEquals(3, p.maxAttempts());
     assertEquals(Duration.ofSeconds(2), p.timeout());
-    assertEquals(RetryPolicy.defaults(), RetryPolicy.from(null));
+    assertEquals(KvConfig.defaultRetryPolicy(), KvConfig.retryPolicy(null));
   }
 
   @Test

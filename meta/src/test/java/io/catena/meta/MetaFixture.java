@@ -1,5 +1,7 @@
 package io.catena.meta;
 
+import io.catena.meta.client.MetaClientConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.common.cluster.ChainTable;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +17,7 @@ import io.catena.kv.KeyValue;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvFaults;
 import io.catena.kv.ReadTransaction;
-import io.catena.kv.RetryPolicy;
+import io.catena.common.retry.RetryPolicy;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.mem.MemKvEngine;
 import io.catena.meta.store.KvMetaService;
@@ -37,7 +39,7 @@ public class MetaFixture {
   public static final ChainTable TABLE = new ChainTable(1, 3, List.of(101L, 102L, 103L, 104L, 105L, 106L));
 
   public final ManualClock clock = new ManualClock();
-  public final Config config = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class));
+  public final Config config = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class, MetaClientConfig.class));
   public final FakeChunkStorage storage = new FakeChunkStorage();
   public final KvEngine engine;
   public final TransactionRunner runner;

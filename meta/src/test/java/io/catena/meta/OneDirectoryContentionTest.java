@@ -4,7 +4,7 @@ import static io.catena.meta.MetaFixture.ALICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.catena.kv.RetryPolicy;
+import io.catena.common.retry.RetryPolicy;
 import io.catena.kv.TransactionRunner;
 import io.catena.meta.store.KvMetaService;
 import java.time.Duration;

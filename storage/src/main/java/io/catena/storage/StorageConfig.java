@@ -42,11 +42,6 @@ public final class StorageConfig {
       .doc("How long a replica keeps retrying to forward an update to its successor (waiting for routing to drop"
           + " or replace a failed successor) before failing the write back to its sender.");
 
-  public static final Key<Duration> RETRY_WAIT = Key.duration("storage.retry_wait")
-      .defaultValue("200ms").range("1ms", "10s")
-      .doc("After a retryable failure talking to a peer, how long to wait for a newer routing version before"
-          + " retrying anyway.");
-
   public static final Key<Integer> SYNC_BATCH = Key.integer("storage.sync_batch")
       .defaultValue("1024").range("1", "100000")
       .doc("Chunk metadata entries per page when a predecessor dumps a syncing target's chunks.");
@@ -55,8 +50,4 @@ public final class StorageConfig {
       .defaultValue("256").range("1", "65536")
       .doc("Updates and reads a storage node runs at once (virtual threads); more wait in line.");
 
-  public static final Key<Duration> CLIENT_TIMEOUT = Key.duration("storage.client_timeout")
-      .defaultValue("60s").range("100ms", "1h")
-      .doc("How long the storage client keeps retrying one chunk operation through routing changes and failed"
-          + " replicas before failing it.");
 }

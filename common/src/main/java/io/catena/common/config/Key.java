@@ -79,6 +79,26 @@ public final class Key<T> {
     return of(name, ValueType.STRING);
   }
 
+  /** A {@code tcp://host:port} address (checked with {@link io.catena.common.net.Address#parse}). */
+  public static Key<String> address(String name) {
+    return string(name).check(Key::isAddress, "an address like tcp://127.0.0.1:8000");
+  }
+
+  /** A non-empty comma-separated list of {@code tcp://host:port} addresses. */
+  public static Key<List<String>> addressList(String name) {
+    return stringList(name).check(l -> !l.isEmpty() && l.stream().allMatch(Key::isAddress),
+        "a comma-separated list of tcp://host:port addresses");
+  }
+
+  private static boolean isAddress(String s) {
+    try {
+      io.catena.common.net.Address.parse(s);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   public static Key<List<String>> stringList(String name) {
     return of(name, ValueType.STRING_LIST);
   }

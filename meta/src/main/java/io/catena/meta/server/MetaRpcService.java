@@ -8,7 +8,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.catena.common.config.Config;
 import io.catena.meta.FileLock;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenResult;

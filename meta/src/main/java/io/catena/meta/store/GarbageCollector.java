@@ -5,7 +5,7 @@ import io.catena.kv.KeyValue;
 import io.catena.kv.RangeResult;
 import io.catena.meta.ChunkStorage;
 import io.catena.meta.Inode;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;

@@ -11,7 +11,7 @@ import io.catena.meta.FileLock;
 import io.catena.meta.LockRequest;
 import io.catena.meta.Inode;
 import io.catena.meta.InodeType;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.OpenResult;

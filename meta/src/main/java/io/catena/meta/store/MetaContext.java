@@ -8,7 +8,7 @@ import io.catena.kv.TransactionRunner;
 import io.catena.meta.ChainTableSource;
 import io.catena.meta.ChunkStorage;
 import io.catena.meta.Layout;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import java.time.Clock;
 import java.time.Instant;
 

@@ -5,7 +5,7 @@ import io.catena.common.Errno;
 import io.catena.kv.Keys;
 import io.catena.kv.RangeResult;
 import io.catena.meta.Inode;
-import io.catena.meta.MetaConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.QuotaLimits;
 import io.catena.meta.QuotaUsage;
 import io.catena.meta.StatFs;

@@ -113,7 +113,7 @@ class MetaFailoverTest {
       });
     })) {
       long dir = f.openDir("stream").id();
-      MetaClient client = c.client("stream", 3, io.catena.kv.Sleeper.system());
+      MetaClient client = c.client("stream", 3, io.catena.common.retry.Sleeper.system());
       Address victim = client.currentServer();
       CountDownLatch halfway = new CountDownLatch(threads * perThread / 2);
       Map<String, Long> created = new ConcurrentHashMap<>();

@@ -5,7 +5,7 @@ import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
 import io.catena.common.net.Address;
 import io.catena.kv.KvEngine;
-import io.catena.kv.Sleeper;
+import io.catena.common.retry.Sleeper;
 import io.catena.meta.MetaFixture;
 import io.catena.meta.MetaService;
 import io.catena.meta.client.MetaClient;

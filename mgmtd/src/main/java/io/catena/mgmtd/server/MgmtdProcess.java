@@ -8,7 +8,7 @@ import io.catena.kv.KvConfig;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvEngines;
 import io.catena.mgmtd.MgmtdConfig;
-import io.catena.mgmtd.MgmtdRoleConfig;
+import io.catena.mgmtd.server.MgmtdRoleConfig;
 import io.catena.mgmtd.MgmtdService;
 import io.catena.mgmtd.auth.ClusterAuthenticators;
 import io.catena.rpc.Rpc;

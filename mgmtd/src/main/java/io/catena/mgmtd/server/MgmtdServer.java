@@ -1,5 +1,6 @@
 package io.catena.mgmtd.server;
 
+import io.catena.kv.KvConfig;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.Status;
@@ -21,7 +22,7 @@ import io.catena.common.net.Address;
 import io.catena.kv.KvEngine;
 import io.catena.kv.ReadTransaction;
 import io.catena.kv.ReadWriteTransaction;
-import io.catena.kv.RetryPolicy;
+import io.catena.common.retry.RetryPolicy;
 import io.catena.kv.TransactionRunner;
 import io.catena.kv.TxnFunction;
 import io.catena.mgmtd.ChainSpec;
@@ -126,7 +127,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
     this.kv = Objects.requireNonNull(kv, "kv");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
-    this.runner = new TransactionRunner(kv, RetryPolicy.from(config), clock, random);
+    this.runner = new TransactionRunner(kv, KvConfig.retryPolicy(config), clock, random);
     if (nodeId <= 0) {
       throw CatenaException.of(Errno.EINVAL, "mgmtd node id must be positive: %d", nodeId);
     }
@@ -134,8 +135,8 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
     this.address = Address.parse(address).toString();
     this.clusterId = config.get(MgmtdConfig.CLUSTER_ID);
     this.schemas = Map.copyOf(schemas);
-    Duration leaseDuration = config.get(MgmtdConfig.LEASE_DURATION);
-    if (config.get(MgmtdConfig.LEASE_RENEW_INTERVAL).compareTo(leaseDuration.dividedBy(2)) > 0) {
+    Duration leaseDuration = config.get(MgmtdServerConfig.LEASE_DURATION);
+    if (config.get(MgmtdServerConfig.LEASE_RENEW_INTERVAL).compareTo(leaseDuration.dividedBy(2)) > 0) {
       throw new ConfigException("mgmtd.lease_renew_interval must be at most half of mgmtd.lease_duration ("
           + leaseDuration + "), or one slow renewal costs the lease");
     }
@@ -176,7 +177,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      long every = config.get(MgmtdConfig.TICK_INTERVAL).toMillis();
+      long every = config.get(MgmtdServerConfig.TICK_INTERVAL).toMillis();
       scheduler.scheduleWithFixedDelay(this::tickLogged, 0, every, TimeUnit.MILLISECONDS);
     } finally {
       lock.unlock();
@@ -226,7 +227,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       applyOwnConfig();
       if (epoch != 0) {
         long now = clock.millis();
-        if (now >= live.termStartMillis() + config.get(MgmtdConfig.PRIMARY_GRACE_PERIOD).toMillis()) {
+        if (now >= live.termStartMillis() + config.get(MgmtdServerConfig.PRIMARY_GRACE_PERIOD).toMillis()) {
           detectFailures(now);
           scanChains();
           pruneSessions(now);
@@ -289,7 +290,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   private void tickLease() {
     long now = clock.millis();
     boolean primary = epoch != 0 && now < leaseExpiresAt;
-    if (primary && now < lastRenewAt + config.get(MgmtdConfig.LEASE_RENEW_INTERVAL).toMillis()) {
+    if (primary && now < lastRenewAt + config.get(MgmtdServerConfig.LEASE_RENEW_INTERVAL).toMillis()) {
       return;
     }
     if (!primary) {
@@ -302,7 +303,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         return;
       }
     }
-    long expires = now + config.get(MgmtdConfig.LEASE_DURATION).toMillis();
+    long expires = now + config.get(MgmtdServerConfig.LEASE_DURATION).toMillis();
     long myEpoch = epoch;
     record Outcome(Lease lease, boolean ours) {}
     Outcome out = runner.run(txn -> {

@@ -1,5 +1,6 @@
 package io.catena.mgmtd.rpc;
 
+import io.catena.mgmtd.server.MgmtdServerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.catena.common.cluster.NodeType;
@@ -57,7 +58,7 @@ final class RpcCluster implements AutoCloseable {
     u.put("rpc.io_threads", "1");
     u.put("rpc.worker_threads", "4");
     u.put("rpc.shutdown_grace", "0s");
-    return Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, KvConfig.class, RpcConfig.class))
+    return Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, MgmtdServerConfig.class, KvConfig.class, RpcConfig.class))
         .withUpdates(u, "test", false);
   }
 

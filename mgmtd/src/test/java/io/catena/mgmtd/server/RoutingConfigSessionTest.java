@@ -134,7 +134,7 @@ class RoutingConfigSessionTest {
       assertEquals(1, got.version());
 
       // The node applies it: heartbeat_timeout is hot-updatable.
-      Config mine = Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class));
+      Config mine = Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, MgmtdServerConfig.class));
       ConfigApplier.Outcome o = ConfigApplier.apply(mine, 0, got);
       assertTrue(o.applied(), o.status());
       assertEquals(Duration.ofSeconds(20), o.config().get(MgmtdConfig.HEARTBEAT_TIMEOUT));

@@ -58,7 +58,7 @@ final class TestCluster implements AutoCloseable {
     u.put("kv.retry.max_attempts", "50");
     u.put("kv.retry.initial_backoff", "1ms");
     u.put("kv.retry.max_backoff", "5ms");
-    return Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, KvConfig.class)).withUpdates(u, "test", false);
+    return Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, MgmtdServerConfig.class, KvConfig.class)).withUpdates(u, "test", false);
   }
 
   TestCluster(int instances) {
@@ -69,7 +69,7 @@ final class TestCluster implements AutoCloseable {
 
   MgmtdServer newServer(long id, Clock c) {
     return new MgmtdServer(kv, c, new SplittableRandom(id), config(CLUSTER), id, "tcp://mgmtd" + id + ":8000",
-        Map.of(NodeType.STORAGE, ConfigSchema.fromHolders(MgmtdConfig.class)));
+        Map.of(NodeType.STORAGE, ConfigSchema.fromHolders(MgmtdConfig.class, MgmtdServerConfig.class)));
   }
 
   /** Ticks every live instance once. */

@@ -54,7 +54,7 @@ class UsersAndSchedulerTest {
   /** The production path: real clock, background ticks; one of two instances becomes primary by itself. */
   @Test
   void backgroundScheduler_elects_andRenews() throws Exception {
-    Config cfg = Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, KvConfig.class)).withUpdates(Map.of(
+    Config cfg = Config.defaults(ConfigSchema.fromHolders(MgmtdConfig.class, MgmtdServerConfig.class, KvConfig.class)).withUpdates(Map.of(
         "cluster.id", CLUSTER, "mgmtd.lease_duration", "2s", "mgmtd.lease_renew_interval", "200ms",
         "mgmtd.tick_interval", "20ms"), "test", false);
     try (MemKvEngine kv = new MemKvEngine();

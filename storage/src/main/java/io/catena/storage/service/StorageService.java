@@ -1,5 +1,6 @@
 package io.catena.storage.service;
 
+import io.catena.storage.client.StorageClientConfig;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.Status;
@@ -106,7 +107,7 @@ public final class StorageService implements AutoCloseable {
     this.routingSource = routing;
     this.rpc = rpc;
     this.forwardTimeout = config.get(StorageConfig.FORWARD_TIMEOUT);
-    this.retryWait = config.get(StorageConfig.RETRY_WAIT);
+    this.retryWait = config.get(StorageClientConfig.RETRY_WAIT);
     this.admission = new Semaphore(config.get(StorageConfig.MAX_CONCURRENT));
     this.sync = new SyncWorker(this, config.get(StorageConfig.SYNC_BATCH));
     this.routing = new RoutingWatcher(routing, this::onRouting);

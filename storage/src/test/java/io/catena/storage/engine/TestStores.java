@@ -1,5 +1,6 @@
 package io.catena.storage.engine;
 
+import io.catena.storage.client.StorageClientConfig;
 import io.catena.common.cluster.ChunkId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,7 +29,7 @@ final class TestStores {
     for (int i = 0; i < keyValues.length; i += 2) {
       m.put(keyValues[i], keyValues[i + 1]);
     }
-    return Config.defaults(ConfigSchema.fromHolders(StorageConfig.class)).withUpdates(m, "test", false);
+    return Config.defaults(ConfigSchema.fromHolders(StorageConfig.class, StorageClientConfig.class)).withUpdates(m, "test", false);
   }
 
   static CowChunkStore open(Path dir, String... keyValues) {

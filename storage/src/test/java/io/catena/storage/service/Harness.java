@@ -1,5 +1,6 @@
 package io.catena.storage.service;
 
+import io.catena.storage.client.StorageClientConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -34,7 +35,7 @@ final class Harness {
     for (int i = 0; i < kv.length; i += 2) {
       m.put(kv[i], kv[i + 1]);
     }
-    return Config.defaults(ConfigSchema.fromHolders(StorageConfig.class, RpcConfig.class))
+    return Config.defaults(ConfigSchema.fromHolders(StorageConfig.class, StorageClientConfig.class, RpcConfig.class))
         .withUpdates(m, "test", false);
   }
 

@@ -10,11 +10,13 @@ import io.catena.common.Status;
 import io.catena.common.config.Config;
 import io.catena.common.config.Key;
 import io.catena.common.net.Address;
-import io.catena.kv.Sleeper;
+import io.catena.common.retry.Retrier;
+import io.catena.common.retry.RetryPolicy;
+import io.catena.common.retry.Sleeper;
+import java.time.Clock;
 import io.catena.meta.FileLock;
 import io.catena.meta.Inode;
 import io.catena.meta.LockRequest;
-import io.catena.meta.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenResult;
 import io.catena.meta.QuotaLimits;
@@ -110,8 +112,8 @@ public final class MetaClient implements MetaService, AutoCloseable {
 
     /** The {@code meta.client.*} keys of {@code config} (defaults where its schema lacks them). */
     public static Options from(Config config) {
-      return new Options(get(config, MetaConfig.CLIENT_MAX_ATTEMPTS), get(config, MetaConfig.CLIENT_INITIAL_BACKOFF),
-          get(config, MetaConfig.CLIENT_MAX_BACKOFF), get(config, MetaConfig.CLIENT_CALL_TIMEOUT));
+      return new Options(get(config, MetaClientConfig.CLIENT_MAX_ATTEMPTS), get(config, MetaClientConfig.CLIENT_INITIAL_BACKOFF),
+          get(config, MetaClientConfig.CLIENT_MAX_BACKOFF), get(config, MetaClientConfig.CLIENT_CALL_TIMEOUT));
     }
 
     private static <T> T get(Config config, Key<T> key) {
@@ -121,10 +123,9 @@ public final class MetaClient implements MetaService, AutoCloseable {
 
   private final RpcClient rpc;
   private final boolean ownsRpc;
-  private final List<Address> servers;
+  private final MetaServers servers;
   private final Options options;
-  private final RandomGenerator random;
-  private final Sleeper sleeper;
+  private final Retrier retrier;
   private final String reqNamespace;
   private final AtomicLong seq = new AtomicLong();
   private final AtomicInteger current;
@@ -138,27 +139,36 @@ public final class MetaClient implements MetaService, AutoCloseable {
    */
   public MetaClient(RpcClient rpc, List<Address> servers, String clientId, Options options, RandomGenerator random,
       Sleeper sleeper) {
+    this(rpc, false, MetaServers.fixed(servers), clientId, options, random, sleeper);
+  }
+
+  /** As above, with the servers looked up again before every attempt (e.g. from mgmtd's routing info). */
+  public MetaClient(RpcClient rpc, MetaServers servers, String clientId, Options options, RandomGenerator random,
+      Sleeper sleeper) {
     this(rpc, false, servers, clientId, options, random, sleeper);
   }
 
-  private MetaClient(RpcClient rpc, boolean ownsRpc, List<Address> servers, String clientId, Options options,
+  private MetaClient(RpcClient rpc, boolean ownsRpc, MetaServers servers, String clientId, Options options,
       RandomGenerator random, Sleeper sleeper) {
     this.rpc = Objects.requireNonNull(rpc, "rpc");
     this.ownsRpc = ownsRpc;
-    this.servers = List.copyOf(servers);
-    if (this.servers.isEmpty()) {
+    this.servers = Objects.requireNonNull(servers, "servers");
+    if (servers.current().isEmpty()) {
       throw CatenaException.of(Errno.EINVAL, "a meta client needs at least one meta server address");
     }
     if (clientId == null || clientId.isEmpty() || clientId.length() > 100) {
       throw CatenaException.of(Errno.EINVAL, "a meta client needs a client id of 1 to 100 characters");
     }
     this.options = Objects.requireNonNull(options, "options");
-    this.random = Objects.requireNonNull(random, "random");
-    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    // Attempts are bounded by count (meta.client.max_attempts), each by meta.client.call_timeout; the overall
+    // deadline only keeps the arithmetic finite.
+    this.retrier = new Retrier(new RetryPolicy(options.maxAttempts(), options.initialBackoff(), options.maxBackoff(),
+        options.callTimeout().plus(options.maxBackoff()).multipliedBy(options.maxAttempts())), Clock.systemUTC(),
+        random, sleeper);
     byte[] nonce = new byte[8];
     synchronized (random) {
       random.nextBytes(nonce);
-      this.current = new AtomicInteger(random.nextInt(this.servers.size()));
+      this.current = new AtomicInteger(random.nextInt(1 << 16));
     }
     this.reqNamespace = clientId + "/" + HexFormat.of().formatHex(nonce);
   }
@@ -167,7 +177,7 @@ public final class MetaClient implements MetaService, AutoCloseable {
   public static MetaClient create(Config config, List<Address> servers, String clientId) {
     RpcClient rpc = Rpc.client(config);
     try {
-      return new MetaClient(rpc, true, servers, clientId, Options.from(config),
+      return new MetaClient(rpc, true, MetaServers.fixed(servers), clientId, Options.from(config),
           RandomGenerator.of("L64X128MixRandom"), Sleeper.system());
     } catch (RuntimeException e) {
       rpc.close();
@@ -182,7 +192,8 @@ public final class MetaClient implements MetaService, AutoCloseable {
 
   /** The server the next call goes to first (the sticky choice; it moves on after a retryable failure). */
   public Address currentServer() {
-    return servers.get(Math.floorMod(current.get(), servers.size()));
+    List<Address> list = servers.current();
+    return list.get(Math.floorMod(current.get(), list.size()));
   }
 
   /** Closes the RPC client if this meta client created it. */
@@ -196,26 +207,32 @@ public final class MetaClient implements MetaService, AutoCloseable {
   // ---- the retry loop
 
   private <Req extends Message, Resp extends Message> Resp call(MethodDescriptor<Req, Resp> method, Req request) {
-    CatenaException last = null;
-    for (int attempt = 1; attempt <= options.maxAttempts(); attempt++) {
-      if (attempt > 2) {
-        pause(attempt - 2);
-      }
+    Retrier.Attempts attempts = retrier.begin();
+    while (true) {
       int index = current.get();
-      Address server = servers.get(Math.floorMod(index, servers.size()));
       try {
-        return once(server, method, request);
+        List<Address> list = servers.current();
+        if (list.isEmpty()) {
+          throw CatenaException.retryable(Errno.EHOSTUNREACH, "no meta server is known (routing lists none alive)");
+        }
+        return once(list.get(Math.floorMod(index, list.size())), method, request);
       } catch (CatenaException e) {
         if (!e.isRetryable()) {
           throw e;
         }
-        last = e;
         // Move on from the server that failed, unless another caller already did (no double skips).
         current.compareAndSet(index, index + 1);
+        try {
+          if (attempts.failures() == 0) {
+            attempts.failedNoPause(e); // the first retry is a failover: no reason to wait
+          } else {
+            attempts.failed(e);
+          }
+        } catch (CatenaException giveUp) {
+          throw new CatenaException(giveUp.status().withMessage(method.fullName() + " " + giveUp.getMessage()));
+        }
       }
     }
-    throw new CatenaException(new Status(last.errno(), method.fullName() + " failed after " + options.maxAttempts()
-        + " attempts: " + last.status().message(), true, Optional.empty()));
   }
 
   private <Req extends Message, Resp extends Message> Resp once(Address server, MethodDescriptor<Req, Resp> method,
@@ -230,27 +247,6 @@ public final class MetaClient implements MetaService, AutoCloseable {
       f.cancel(true);
       Thread.currentThread().interrupt();
       throw CatenaException.of(Errno.EINTR, "interrupted while waiting for %s", method.fullName());
-    }
-  }
-
-  /** Full-jitter backoff before the {@code n}-th delayed retry (1-based). */
-  private void pause(int n) {
-    long base = options.initialBackoff().toNanos();
-    long max = options.maxBackoff().toNanos();
-    int shift = Math.min(n - 1, 30);
-    long bound = base > (max >> shift) ? max : base << shift;
-    long nanos;
-    synchronized (random) {
-      nanos = bound <= 0 ? 0 : random.nextLong(bound + 1);
-    }
-    if (nanos <= 0) {
-      return;
-    }
-    try {
-      sleeper.sleep(Duration.ofNanos(nanos));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw CatenaException.of(Errno.EINTR, "interrupted while backing off");
     }
   }
 

@@ -16,7 +16,6 @@ import io.catena.rpc.CallOptions;
 import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcResponse;
-import io.catena.storage.StorageConfig;
 import io.catena.storage.StorageRpc;
 import io.catena.storage.proto.CreateTargetReq;
 import io.catena.storage.proto.QueryLastChunkReq;
@@ -90,8 +89,8 @@ public final class StorageClient implements AutoCloseable {
   public StorageClient(RoutingSource routing, RpcClient rpc, Config config) {
     this.routing = routing;
     this.rpc = rpc;
-    this.timeout = config.get(StorageConfig.CLIENT_TIMEOUT);
-    this.retryWait = config.get(StorageConfig.RETRY_WAIT);
+    this.timeout = config.get(StorageClientConfig.CLIENT_TIMEOUT);
+    this.retryWait = config.get(StorageClientConfig.RETRY_WAIT);
     long id;
     do {
       id = ThreadLocalRandom.current().nextLong();

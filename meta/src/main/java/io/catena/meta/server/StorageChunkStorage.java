@@ -1,4 +1,4 @@
-package io.catena.client;
+package io.catena.meta.server;
 
 import io.catena.common.CatenaException;
 import io.catena.common.Futures;

@@ -1,4 +1,4 @@
-package io.catena.kv;
+package io.catena.common.retry;
 
 import java.time.Duration;
 

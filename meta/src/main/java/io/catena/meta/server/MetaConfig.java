@@ -1,4 +1,4 @@
-package io.catena.meta;
+package io.catena.meta.server;
 
 import io.catena.common.config.DataSize;
 import io.catena.common.config.Key;
@@ -31,17 +31,6 @@ public final class MetaConfig {
       .min("100ms").doc("How often write sessions, locks and idempotency records of dead clients are removed.");
   public static final Key<Integer> GC_BATCH = Key.integer("meta.gc_batch").defaultValue("128")
       .range("1", "100000").doc("Files one garbage-collector pass looks at.");
-  public static final Key<Integer> CLIENT_MAX_ATTEMPTS = Key.integer("meta.client.max_attempts").defaultValue("8")
-      .range("1", "1000").doc("Attempts (the first included) a meta client makes for one call before it gives up "
-          + "with the last retryable error; each retry goes to the next meta server.");
-  public static final Key<Duration> CLIENT_INITIAL_BACKOFF = Key.duration("meta.client.initial_backoff")
-      .defaultValue("20ms").min("0s").doc("Bound of the random pause before the second retry of a meta call; it "
-          + "doubles per retry up to meta.client.max_backoff (the first retry, a failover, goes at once).");
-  public static final Key<Duration> CLIENT_MAX_BACKOFF = Key.duration("meta.client.max_backoff")
-      .defaultValue("1s").min("0s").doc("Largest random pause between retries of a meta call.");
-  public static final Key<Duration> CLIENT_CALL_TIMEOUT = Key.duration("meta.client.call_timeout")
-      .defaultValue("20s").min("1ms").doc("How long one attempt of a meta call waits for its reply; longer than "
-          + "kv.retry.timeout so a server still retrying a contended transaction is not abandoned.");
   public static final Key<Boolean> RPC_INLINE_READS = Key.bool("meta.rpc_inline_reads").defaultValue("false")
       .doc("Serve lookup, getattr, batch getattr, access and readlink on the RPC I/O threads instead of the worker "
           + "pool: about 1.3x the stats per second over RPC on a 2-core machine, but a KV read that has to go to "

@@ -15,9 +15,8 @@ public final class MgmtdClientConfig {
   /** The same key as mgmtd's: one definition of the cluster id for every role. */
   public static final Key<String> CLUSTER_ID = io.catena.mgmtd.MgmtdConfig.CLUSTER_ID;
 
-  public static final Key<List<String>> ADDRESSES = Key.stringList("mgmtd.client.addresses")
+  public static final Key<List<String>> ADDRESSES = Key.addressList("mgmtd.client.addresses")
       .defaultValue("tcp://127.0.0.1:8000")
-      .check(MgmtdClientConfig::allAddresses, "a comma-separated list of tcp://host:port addresses")
       .doc("Where the mgmtd instances listen. Any one is enough: a non-primary redirects to the primary, and the"
           + " client fails over to the next address when one does not answer.");
 
@@ -37,13 +36,4 @@ public final class MgmtdClientConfig {
   public static final Key<Duration> ATTEMPT_TIMEOUT = Key.duration("mgmtd.client.attempt_timeout")
       .defaultValue("3s").min("10ms")
       .doc("How long one attempt against one mgmtd address may take before the client tries the next one.");
-
-  private static boolean allAddresses(List<String> list) {
-    try {
-      list.forEach(Address::parse);
-      return !list.isEmpty();
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
 }

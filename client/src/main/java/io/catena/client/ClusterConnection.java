@@ -1,0 +1,178 @@
+package io.catena.client;
+
+import io.catena.common.cluster.NodeType;
+import io.catena.common.config.Config;
+import io.catena.common.net.Address;
+import io.catena.common.retry.Sleeper;
+import io.catena.meta.client.MetaClient;
+import io.catena.meta.client.MetaServers;
+import io.catena.mgmtd.SessionRequest;
+import io.catena.mgmtd.client.MgmtdClient;
+import io.catena.mgmtd.client.MgmtdClientConfig;
+import io.catena.mgmtd.client.RoutingCache;
+import io.catena.rpc.Rpc;
+import io.catena.rpc.RpcClient;
+import io.catena.storage.client.StorageClient;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a client of a Catena cluster holds, opened in one place: the RPC client (carrying the token of
+ * {@code rpc.auth_token_file}), the mgmtd client (redirects, failover between {@code mgmtd.client.addresses}), the
+ * routing cache, a client session with mgmtd kept alive in the background (meta prunes the write sessions of clients
+ * whose session lapsed), the storage client, and a meta client that follows the meta servers routing lists. The FUSE
+ * mount, the Java API ({@link CatenaClient#connect}), benchmarks and tests use it instead of wiring these by hand.
+ * Thread-safe: every part is; {@link #close} closes them once, in reverse order, ending the session.
+ */
+public final class ClusterConnection implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterConnection.class);
+
+  private final Config config;
+  private final String clientId;
+  private final RpcClient rpc;
+  private final MgmtdClient mgmtd;
+  private final RoutingCache routing;
+  private final StorageClient storage;
+  private final MetaClient meta;
+  private final FileLayoutIo io;
+  private final ScheduledExecutorService keepAlive;
+  private final List<AutoCloseable> resources;
+  private boolean closed;
+
+  private ClusterConnection(Config config, String clientId, RpcClient rpc, MgmtdClient mgmtd, RoutingCache routing,
+      StorageClient storage, MetaClient meta, ScheduledExecutorService keepAlive, List<AutoCloseable> resources) {
+    this.config = config;
+    this.clientId = clientId;
+    this.rpc = rpc;
+    this.mgmtd = mgmtd;
+    this.routing = routing;
+    this.storage = storage;
+    this.meta = meta;
+    this.io = new FileLayoutIo(new StorageChunkIo(storage), routing);
+    this.keepAlive = keepAlive;
+    this.resources = resources;
+  }
+
+  /**
+   * Connects as a client of {@code type} (FUSE for mounts and JVM programs), with a fresh client id that starts with
+   * {@code idPrefix}; {@code description} tells operators what this client is (e.g. "mount /mnt/catena").
+   */
+  public static ClusterConnection open(Config config, NodeType type, String idPrefix, String description) {
+    String clientId = idPrefix + "-" + ProcessHandle.current().pid() + "-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    List<AutoCloseable> res = new ArrayList<>();
+    try {
+      RpcClient rpc = Rpc.client(config);
+      res.add(rpc);
+      MgmtdClient mgmtd = MgmtdClient.fromConfig(rpc, config);
+      res.add(mgmtd);
+      RoutingCache routing = new RoutingCache(mgmtd, config);
+      res.add(routing);
+      routing.start();
+      StorageClient storage = new StorageClient(routing, rpc, config);
+      res.add(storage);
+
+      SessionRequest session = new SessionRequest(mgmtd.clusterId(), clientId, type, hostName(), description);
+      mgmtd.service().extendSession(session);
+      res.add(() -> {
+        try {
+          mgmtd.service().closeSession(mgmtd.clusterId(), clientId);
+        } catch (RuntimeException e) {
+          LOG.debug("closing the client session failed: {}", e.toString());
+        }
+      });
+      ScheduledExecutorService keepAlive = Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("session-keepalive").factory());
+      res.add(keepAlive::shutdownNow);
+      long every = config.get(MgmtdClientConfig.HEARTBEAT_INTERVAL).toMillis();
+      keepAlive.scheduleWithFixedDelay(() -> {
+        try {
+          mgmtd.service().extendSession(session);
+        } catch (RuntimeException e) {
+          LOG.warn("could not extend the client session with mgmtd: {}", e.toString());
+        }
+      }, every, every, TimeUnit.MILLISECONDS);
+
+      // A control process serves meta on mgmtd's address: the fallback while routing lists no meta node.
+      List<Address> fallback = config.get(MgmtdClientConfig.ADDRESSES).stream().map(Address::parse).toList();
+      MetaClient meta = new MetaClient(rpc, MetaServers.fromRouting(routing, fallback), clientId,
+          MetaClient.Options.from(config), RandomGenerator.of("L64X128MixRandom"), Sleeper.system());
+      res.add(meta);
+      return new ClusterConnection(config, clientId, rpc, mgmtd, routing, storage, meta, keepAlive, res);
+    } catch (RuntimeException e) {
+      closeAll(res);
+      throw e;
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /** This client's session id with mgmtd: it names the client's write sessions and request ids. */
+  public String clientId() {
+    return clientId;
+  }
+
+  public RpcClient rpc() {
+    return rpc;
+  }
+
+  public MgmtdClient mgmtd() {
+    return mgmtd;
+  }
+
+  public RoutingCache routing() {
+    return routing;
+  }
+
+  public StorageClient storage() {
+    return storage;
+  }
+
+  public MetaClient meta() {
+    return meta;
+  }
+
+  /** File data over the storage chains, split at chunk boundaries. */
+  public FileLayoutIo io() {
+    return io;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    keepAlive.shutdownNow();
+    closeAll(resources);
+  }
+
+  private static void closeAll(List<AutoCloseable> res) {
+    for (int i = res.size() - 1; i >= 0; i--) {
+      try {
+        res.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", res.get(i), e);
+      }
+    }
+  }
+}

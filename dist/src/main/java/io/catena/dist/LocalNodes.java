@@ -1,0 +1,106 @@
+package io.catena.dist;
+
+import io.catena.common.CatenaException;
+import io.catena.common.net.Address;
+import io.catena.mgmtd.client.MgmtdClient;
+import io.catena.mgmtd.client.RoutingCache;
+import io.catena.rpc.Rpc;
+import io.catena.rpc.RpcClient;
+import io.catena.storage.client.StorageClient;
+import io.catena.common.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processes both kinds of {@code catena up} start as children on this machine: storage nodes (each keeping its
+ * port across restarts), the chain table bootstrap, and the FUSE mount. Not thread-safe: the starting thread uses it.
+ */
+final class LocalNodes {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalNodes.class);
+  private static final Pattern STORAGE_READY = Pattern.compile("storage \\d+ listening on (tcp://\\S+)");
+  private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on ");
+
+  /** A storage node that runs: its node id, address and data directory. */
+  record StorageNode(long nodeId, String address, Path disk) {}
+
+  private LocalNodes() {}
+
+  /**
+   * Starts {@code count} storage processes (node ids 10001...) with data under {@code dir/storage-N}, talking to
+   * {@code mgmtd} (comma-separated addresses); each is added to {@code children} as soon as it runs.
+   */
+  static List<StorageNode> startStorage(Path dir, Ports ports, int count, String mgmtd, String clusterId,
+      List<String> childSets, List<ChildProcess> children) throws InterruptedException {
+    List<StorageNode> nodes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      long nodeId = 10001 + i;
+      String name = "storage-" + (i + 1);
+      String ready = null;
+      // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address.
+      for (String bind : List.of(ports.reuse(name, "tcp://127.0.0.1:0"), "tcp://127.0.0.1:0")) {
+        List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(nodeId), "--listen",
+            bind, "--disk", dir.resolve(name).toString(), "--mgmtd", mgmtd, "--cluster-id", clusterId));
+        args.addAll(childSets);
+        ChildProcess c = ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
+        children.add(c);
+        try {
+          ready = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60)).group(1);
+          break;
+        } catch (CatenaException e) {
+          children.remove(c);
+          c.stop(Duration.ofSeconds(5));
+          if (bind.endsWith(":0")) {
+            throw e;
+          }
+          LOG.warn("{} could not use its previous address {}: {}; trying a new port", name, bind, e.getMessage());
+        }
+      }
+      ports.save(name, Address.parse(ready).port());
+      nodes.add(new StorageNode(nodeId, ready, dir.resolve(name)));
+    }
+    return nodes;
+  }
+
+  /** Creates targets, chains and the chain table once (a restart finds them); waits until chains serve. */
+  static void bootstrap(Config config, List<Address> mgmtd, String clusterId, List<StorageNode> nodes,
+      int replication, int targetsPerNode) throws InterruptedException {
+    try (RpcClient rpc = Rpc.client(config);
+        MgmtdClient client = new MgmtdClient(rpc, mgmtd, clusterId, config);
+        RoutingCache routing = new RoutingCache(client, config);
+        StorageClient storage = new StorageClient(routing, rpc, config)) {
+      ClusterBootstrap.ensure(client.service(), clusterId, routing, storage,
+          nodes.stream().map(StorageNode::nodeId).toList(), replication, targetsPerNode, Duration.ofSeconds(120));
+    }
+  }
+
+  /** Starts the FUSE mount at {@code mnt} and waits until it is mounted. */
+  static void startMount(Path dir, Path mnt, String mgmtd, String clusterId, List<String> childSets,
+      List<ChildProcess> children) throws Exception {
+    Files.createDirectories(mnt);
+    List<String> args = new ArrayList<>(List.of("mount", mnt.toString(), "--mgmtd", mgmtd, "--cluster-id",
+        clusterId));
+    args.addAll(childSets);
+    ChildProcess m = ChildProcess.start("mount", dir.resolve("logs/mount.log"), args);
+    children.add(m);
+    m.awaitLine(MOUNT_READY, Duration.ofSeconds(60));
+  }
+
+  /** Stops children in reverse start order (the mount first: it unmounts on SIGTERM). */
+  static void stopAll(List<ChildProcess> children) {
+    for (int i = children.size() - 1; i >= 0; i--) {
+      try {
+        children.get(i).stop(Duration.ofSeconds(20));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        LOG.warn("stopping a child failed", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.catena.kv.etcd;
+
+import io.catena.common.config.DataSize;
+import io.catena.common.config.Key;
+import java.time.Duration;
+
+/**
+ * The {@code kv.etcd.*} configuration keys of the {@code etcd://} engine, one definition each. A process that wants
+ * them settable from its config file adds this holder to its schema; without it the engine uses the defaults (see
+ * {@link io.catena.kv.KvConfig#get}). Immutable constants.
+ */
+public final class EtcdConfig {
+  private EtcdConfig() {}
+
+  public static final Key<String> USER = Key.string("kv.etcd.user").defaultValue("")
+      .doc("etcd user name when the etcd cluster has authentication enabled; empty: connect without"
+          + " authentication. The user needs read-write permission on the URL's prefix.");
+
+  public static final Key<String> PASSWORD = Key.string("kv.etcd.password").defaultValue("").secret()
+      .doc("Password of kv.etcd.user.");
+
+  public static final Key<Duration> REQUEST_TIMEOUT = Key.duration("kv.etcd.request_timeout").defaultValue("5s")
+      .range("50ms", "5m")
+      .doc("Deadline of each etcd request. A commit that gets no answer within it ends in 'commit result unknown'"
+          + " (it may have been applied); a read ends in a retryable timeout.");
+
+  public static final Key<Duration> CONNECT_TIMEOUT = Key.duration("kv.etcd.connect_timeout").defaultValue("3s")
+      .range("50ms", "5m")
+      .doc("TCP connect timeout to one etcd endpoint; also how long opening the engine waits for a first answer.");
+
+  public static final Key<Integer> MAX_TXN_OPS = Key.integer("kv.etcd.max_txn_ops").defaultValue("128")
+      .range("1", "1000000")
+      .doc("The etcd cluster's --max-txn-ops (etcd's default 128). A commit needing more compares or writes than"
+          + " this fails with a clear error before it is sent; it is never split into several etcd transactions.");
+
+  public static final Key<DataSize> MAX_REQUEST_BYTES = Key.dataSize("kv.etcd.max_request_bytes")
+      .defaultValue("1536KiB").range("1KiB", "1GiB")
+      .doc("The etcd cluster's --max-request-bytes (etcd's default 1.5 MiB). A commit larger than this fails with"
+          + " a clear error before it is sent.");
+}

@@ -1,0 +1,39 @@
+package io.catena.meta.client;
+
+import io.catena.common.cluster.NodeInfo;
+import io.catena.common.cluster.NodeStatus;
+import io.catena.common.cluster.NodeType;
+import io.catena.common.cluster.RoutingSource;
+import io.catena.common.net.Address;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Where the meta servers are, asked before every attempt so a client follows servers that come and go. Implementations
+ * must be thread-safe and cheap.
+ */
+@FunctionalInterface
+public interface MetaServers {
+  /** The servers to try, in a stable order (failover walks it); may be empty while none is known. */
+  List<Address> current();
+
+  static MetaServers fixed(List<Address> servers) {
+    List<Address> copy = List.copyOf(servers);
+    return () -> copy;
+  }
+
+  /**
+   * The meta nodes that routing lists alive, ordered by node id, then {@code fallback} (e.g. the control process's
+   * address, which serves meta too): a meta entry in routing may still name a previous run's address until mgmtd
+   * notices it is gone, and before the first meta node has registered routing lists none.
+   */
+  static MetaServers fromRouting(RoutingSource routing, List<Address> fallback) {
+    List<Address> copy = List.copyOf(fallback);
+    return () -> {
+      List<Address> alive = routing.current().nodesOfType(NodeType.META).stream()
+          .filter(n -> n.status() == NodeStatus.ALIVE).sorted(Comparator.comparingLong(NodeInfo::nodeId))
+          .map(n -> Address.parse(n.address())).toList();
+      return java.util.stream.Stream.concat(alive.stream(), copy.stream()).distinct().toList();
+    };
+  }
+}
