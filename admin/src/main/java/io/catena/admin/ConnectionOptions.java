@@ -95,7 +95,7 @@ public final class ConnectionOptions {
       out.add(parse("--mgmtd", a));
     }
     if (out.isEmpty() && data != null) {
-      out.add(controlAddress(data));
+      out.addAll(controlAddresses(data));
     }
     if (out.isEmpty() && config != null) {
       out.addAll(config.get(MgmtdClientConfig.ADDRESSES));
@@ -116,8 +116,11 @@ public final class ConnectionOptions {
     }
   }
 
-  /** The control address of a `catena up` data directory (as UpCommand saved it). */
-  static String controlAddress(Path dir) {
+  /**
+   * The mgmtd addresses of a `catena up` data directory, as `up` saved their ports: the control process's, or those of
+   * every mgmtd of `up --ha` (mgmtd-1, mgmtd-2, ...).
+   */
+  static List<String> controlAddresses(Path dir) {
     Path ports = dir.resolve("ports.properties");
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(ports, StandardCharsets.UTF_8)) {
@@ -126,12 +129,19 @@ public final class ConnectionOptions {
       throw CatenaException.of(Errno.ENOENT, "cannot read %s (%s): is %s the data directory of `catena up`?", ports,
           e.getClass().getSimpleName(), dir);
     }
-    String port = p.getProperty("control");
-    if (port == null) {
-      throw CatenaException.of(Errno.ENOENT, "%s names no control port: start the cluster with `catena up --data %s`",
-          ports, dir);
+    List<String> out = new ArrayList<>();
+    String control = p.getProperty("control");
+    if (control != null) {
+      out.add(Address.tcp("127.0.0.1", Integer.parseInt(control.trim())).toString());
     }
-    return Address.tcp("127.0.0.1", Integer.parseInt(port.trim())).toString();
+    for (int i = 1; p.getProperty("mgmtd-" + i) != null; i++) {
+      out.add(Address.tcp("127.0.0.1", Integer.parseInt(p.getProperty("mgmtd-" + i).trim())).toString());
+    }
+    if (out.isEmpty()) {
+      throw CatenaException.of(Errno.ENOENT, "%s names no control or mgmtd port: start the cluster with `catena up "
+          + "--data %s`", ports, dir);
+    }
+    return out;
   }
 
   private java.util.Optional<String> token() {

@@ -108,6 +108,14 @@ final class ChildProcess implements AutoCloseable {
     return process.pid();
   }
 
+  String name() {
+    return name;
+  }
+
+  Path log() {
+    return log;
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

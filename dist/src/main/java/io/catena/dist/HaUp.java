@@ -26,8 +26,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +43,6 @@ final class HaUp {
   static final int MGMTD_COUNT = 2;
   static final int META_COUNT = 2;
   static final String ETCD_PREFIX = "catena";
-  private static final Pattern ETCD_READY = Pattern.compile("ready to serve client requests");
   private static final Pattern MGMTD_READY = Pattern.compile("mgmtd \\d+ listening on (tcp://\\S+)");
   private static final Pattern META_READY = Pattern.compile("meta \\d+ listening on (tcp://\\S+)");
 
@@ -76,13 +73,11 @@ final class HaUp {
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "catena-shutdown"));
     try {
       List<String> etcdClients = startEtcd();
-      String kvUrl = "etcd://" + etcdClients.stream().map(a -> a.replace("http://", ""))
-          .collect(Collectors.joining(",")) + "/" + ETCD_PREFIX;
+      String kvUrl = "etcd://" + String.join(",", etcdClients) + "/" + ETCD_PREFIX;
       Path tokenFile = dir.resolve(UpCommand.TOKEN_FILE);
       initializeOnce(kvUrl, base, clusterId, tokenFile);
 
-      List<String> common = new ArrayList<>(List.of("--token-file", tokenFile.toString(), "--cluster-id",
-          clusterId, "--set", MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "=1s"));
+      List<String> common = List.of("--token-file", tokenFile.toString(), "--cluster-id", clusterId);
       List<String> mgmtdAddrs = new ArrayList<>();
       for (int i = 1; i <= MGMTD_COUNT; i++) {
         String name = "mgmtd-" + i;
@@ -97,7 +92,8 @@ final class HaUp {
       for (int i = 1; i <= META_COUNT; i++) {
         String name = "meta-" + i;
         List<String> args = new ArrayList<>(List.of("meta", "--node-id", Integer.toString(99 + i), "--listen",
-            "tcp://127.0.0.1:" + port(name), "--kv", kvUrl, "--mgmtd", mgmtd));
+            "tcp://127.0.0.1:" + port(name), "--kv", kvUrl, "--mgmtd", mgmtd, "--set",
+            MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "=1s"));
         args.addAll(common);
         metaAddrs.add(startRole(name, args, META_READY));
       }
@@ -114,7 +110,7 @@ final class HaUp {
       Files.writeString(dir.resolve(UpCommand.PID_FILE), Long.toString(ProcessHandle.current().pid()));
       out.println("Catena is up (single machine, highly available control plane, cluster " + clusterId + ").");
       for (int i = 0; i < etcdClients.size(); i++) {
-        out.println("  etcd      " + etcdClients.get(i) + "   member " + (i + 1) + ", data "
+        out.println("  etcd      http://" + etcdClients.get(i) + "   member " + (i + 1) + ", data "
             + dir.resolve("etcd-" + (i + 1)));
       }
       for (int i = 0; i < mgmtdAddrs.size(); i++) {
@@ -142,38 +138,11 @@ final class HaUp {
     return 0;
   }
 
-  /** Starts (or restarts, on their kept data and ports) the etcd members; returns their client URLs. */
+  /** Starts (or restarts, on their kept data and ports) the etcd members; returns their endpoints. */
   private List<String> startEtcd() throws InterruptedException {
-    Path etcd = Path.of(System.getenv().getOrDefault("CATENA_ETCD_BINARY", "/usr/bin/etcd"));
-    if (!Files.isExecutable(etcd)) {
-      throw CatenaException.of(Errno.ENOENT, "%s is not installed: `up --ha` runs etcd from Debian's etcd-server "
-          + "package (apt-get install etcd-server), or set CATENA_ETCD_BINARY", etcd);
-    }
-    List<String> clients = new ArrayList<>();
-    List<String> peers = new ArrayList<>();
-    for (int i = 1; i <= ETCD_MEMBERS; i++) {
-      clients.add("http://127.0.0.1:" + port("etcd-" + i + "-client"));
-      peers.add("http://127.0.0.1:" + port("etcd-" + i + "-peer"));
-    }
-    String cluster = IntStream.rangeClosed(1, ETCD_MEMBERS).mapToObj(i -> "etcd-" + i + "=" + peers.get(i - 1))
-        .collect(Collectors.joining(","));
-    List<ChildProcess> members = new ArrayList<>();
-    for (int i = 1; i <= ETCD_MEMBERS; i++) {
-      String name = "etcd-" + i;
-      List<String> cmd = List.of(etcd.toString(), "--name", name, "--data-dir", dir.resolve(name).toString(),
-          "--listen-client-urls", clients.get(i - 1), "--advertise-client-urls", clients.get(i - 1),
-          "--listen-peer-urls", peers.get(i - 1), "--initial-advertise-peer-urls", peers.get(i - 1),
-          "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token",
-          "catena-" + dir.getFileName(), "--listen-metrics-urls", "", "--log-level", "warn");
-      // A member first starting alone waits for its peers; start all, then wait for each.
-      ChildProcess c = ChildProcess.startCommand(name, dir.resolve("logs/" + name + ".log"), cmd);
-      children.add(c);
-      members.add(c);
-    }
-    for (ChildProcess c : members) {
-      c.awaitLine(ETCD_READY, Duration.ofSeconds(60));
-    }
-    return clients;
+    EtcdMembers etcd = new EtcdMembers(dir, ETCD_MEMBERS, this::port);
+    etcd.start(children);
+    return etcd.endpoints();
   }
 
   private static void initializeOnce(String kvUrl, Config base, String clusterId, Path tokenFile) {

@@ -45,6 +45,15 @@ import java.util.function.Function;
  */
 final class EtcdClient implements AutoCloseable {
   private static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
+  /**
+   * gRPC logs through java.util.logging straight to stderr (an INFO line about epoll at every start, in the middle of
+   * a command's output); held here because JUL keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
+  static {
+    GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   /** Thrown by {@link #commit} when etcd no longer knows the lease the markers were put with. */
   static final class LeaseGone extends RuntimeException {

@@ -23,17 +23,19 @@ public interface MetaServers {
   }
 
   /**
-   * The meta nodes that routing lists alive, ordered by node id, then {@code fallback} (e.g. the control process's
-   * address, which serves meta too): a meta entry in routing may still name a previous run's address until mgmtd
-   * notices it is gone, and before the first meta node has registered routing lists none.
+   * The meta nodes that routing lists alive, ordered by node id; {@code fallback} (e.g. the control process's address,
+   * which serves meta too) only while routing lists none, as before the first meta node has registered. Never both:
+   * a fallback that is a plain mgmtd (several control processes) serves no meta method, and a client that stuck to
+   * it would get ENOSYS on every call. A routing entry that still names a previous run's address fails with a
+   * retryable connection error, and the client moves on.
    */
   static MetaServers fromRouting(RoutingSource routing, List<Address> fallback) {
     List<Address> copy = List.copyOf(fallback);
     return () -> {
       List<Address> alive = routing.current().nodesOfType(NodeType.META).stream()
           .filter(n -> n.status() == NodeStatus.ALIVE).sorted(Comparator.comparingLong(NodeInfo::nodeId))
-          .map(n -> Address.parse(n.address())).toList();
-      return java.util.stream.Stream.concat(alive.stream(), copy.stream()).distinct().toList();
+          .map(n -> Address.parse(n.address())).distinct().toList();
+      return alive.isEmpty() ? copy : alive;
     };
   }
 }
