@@ -121,7 +121,7 @@ class QuotaMountTest {
 
     // 3 MiB through one handle, in 64 KiB write(2)s. That stays below the first length hint the mount sends while
     // writing (client.length_hint_step, 4 MiB), so no write(2) fails: meta first sees the growth when the flush of
-    // close(2) records the length, and refuses it there (QuotaOps: "close and fsync ... report EDQUOT"), after the
+    // close(2) records the length, and refuses it there (QuotaLedger: "close and fsync ... report EDQUOT"), after the
     // bytes are on storage. The length stays exact.
     Path big = dir.resolve("big");
     String py = """

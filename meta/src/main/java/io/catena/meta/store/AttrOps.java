@@ -74,7 +74,7 @@ public final class AttrOps {
       if (delta > 0) {
         ctx.quotas.charge(tx, i.quotaDomain(), delta, 0, true);
       } else {
-        QuotaOps.refund(tx, i.quotaDomain(), -delta, 0);
+        QuotaLedger.refund(tx, i.quotaDomain(), -delta, 0);
       }
       i = i.withLength(a.length(), i.truncateVersion() + 1).withMode(PermissionChecker.afterWrite(user, i));
       i = i.withTimes(i.atime(), now, now);

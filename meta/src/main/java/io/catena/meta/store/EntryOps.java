@@ -206,7 +206,7 @@ public final class EntryOps {
     }
     // The last name is gone: the inode and its length stop counting toward its quota, and an unlinked file keeps
     // no tag, so writes through handles still open are not charged.
-    QuotaOps.refund(tx, child.quotaDomain(), child.isFile() ? child.length() : 0, 1);
+    QuotaLedger.refund(tx, child.quotaDomain(), child.isFile() ? child.length() : 0, 1);
     if (child.isFile()) {
       tx.putInode(child.withNlink(0).withCtime(now).withQuotaDomain(Inode.NO_QUOTA));
       tx.set(MetaKeys.gc(child.id()), Codec.encodeLong(now));
@@ -245,11 +245,11 @@ public final class EntryOps {
    * the directory is) goes with it.
    */
   static void deleteDirInode(Tx tx, Inode dir) {
-    long charged = QuotaOps.chargeDomain(tx, dir, true);
+    long charged = QuotaLedger.chargeDomain(tx, dir, true);
     if (tx.quota(dir.id(), true).isPresent()) {
-      QuotaOps.dropRecords(tx, dir.id());
+      QuotaLedger.dropRecords(tx, dir.id());
     }
-    QuotaOps.refund(tx, charged, 0, 1);
+    QuotaLedger.refund(tx, charged, 0, 1);
     tx.deleteInode(dir.id());
   }
 

@@ -66,7 +66,7 @@ public final class FileOps {
     if (trunc && i.isFile()) {
       // An open writer's bytes may be in storage while meta's length is still 0 (it is exact only after close).
       truncated = i.length() > 0 || tx.hasSessions(ino, false);
-      QuotaOps.refund(tx, i.quotaDomain(), i.length(), 0);
+      QuotaLedger.refund(tx, i.quotaDomain(), i.length(), 0);
       i = i.withLength(0, i.truncateVersion() + 1).withMode(PermissionChecker.afterWrite(user, i));
       i = i.withTimes(i.atime(), now, now);
       tx.putInode(i);
@@ -86,7 +86,7 @@ public final class FileOps {
     tx.set(MetaKeys.session(ino, sid), Codec.encodeSession(new Codec.Session(clientId, now)));
   }
 
-  public static Inode lengthHint(Tx tx, QuotaOps quotas, long ino, long sessionId, long length,
+  public static Inode lengthHint(Tx tx, QuotaLedger quotas, long ino, long sessionId, long length,
       long truncateVersion, long now) {
     Inode i = tx.inodeForUpdate(ino);
     if (!i.isFile()) {
@@ -117,8 +117,8 @@ public final class FileOps {
     boolean over = false;
     if (i.truncateVersion() == measuredAtTruncateVersion) {
       long delta = exact - i.length();
-      QuotaOps.refund(tx, i.quotaDomain(), -delta, 0); // a negative refund charges, unchecked
-      over = delta > 0 && QuotaOps.overLimit(tx, i.quotaDomain());
+      QuotaLedger.refund(tx, i.quotaDomain(), -delta, 0); // a negative refund charges, unchecked
+      over = delta > 0 && QuotaLedger.overLimit(tx, i.quotaDomain());
       i = i.withLength(exact, i.truncateVersion());
     }
     i = i.withMode(PermissionChecker.afterWrite(user, i)).withTimes(i.atime(), now, now);

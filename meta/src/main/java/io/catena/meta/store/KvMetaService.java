@@ -38,6 +38,7 @@ public final class KvMetaService implements MetaService {
   private final EntryOps entries;
   private final FileOps files;
   private final AttrOps attrs;
+  private final QuotaOps quotaAdmin;
   private final PathResolver paths;
   private final Idempotency idem;
   private final int readdirMax;
@@ -50,6 +51,7 @@ public final class KvMetaService implements MetaService {
     this.entries = new EntryOps(ctx);
     this.files = new FileOps(entries);
     this.attrs = new AttrOps(ctx);
+    this.quotaAdmin = new QuotaOps(ctx);
     this.paths = new PathResolver(config.get(MetaConfig.MAX_SYMLINK_FOLLOW), config.get(MetaConfig.MAX_PATH_DEPTH));
     this.idem = new Idempotency(config.get(MetaConfig.IDEMPOTENCY_TTL).toNanos());
     this.readdirMax = config.get(MetaConfig.READDIR_PAGE);
@@ -108,25 +110,25 @@ public final class KvMetaService implements MetaService {
   @Override
   public StatFs statfs(UserInfo user, long ino) {
     StatFs whole = statfs(user);
-    return read(tx -> QuotaOps.statfs(tx, ino, whole));
+    return read(tx -> QuotaLedger.statfs(tx, ino, whole));
   }
 
   @Override
   public QuotaUsage setQuota(UserInfo user, long ino, QuotaLimits limits) {
-    return ctx.quotas.set(user, ino, limits);
+    return quotaAdmin.set(user, ino, limits);
   }
 
   @Override
   public Optional<QuotaUsage> getQuota(UserInfo user, long ino) {
     return read(tx -> {
       tx.inode(ino); // ENOENT for an unknown inode rather than "no quota"
-      return QuotaOps.get(tx, ino);
+      return QuotaLedger.get(tx, ino);
     });
   }
 
   @Override
   public boolean removeQuota(UserInfo user, long ino) {
-    return ctx.quotas.remove(user, ino);
+    return quotaAdmin.remove(user, ino);
   }
 
   /** relatime's "older than a day". */

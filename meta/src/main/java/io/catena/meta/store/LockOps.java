@@ -27,35 +27,14 @@ import java.util.Optional;
  * ranges of one type merge, and unlocking a part of a range keeps the rest. Thread-safe: stateless.
  */
 public final class LockOps {
-  public static final byte[] LOCK = MetaKeys.ascii("LOCK");
-
   private LockOps() {}
 
   private record Range(Type type, long start, long end) {}
 
-  public static byte[] prefix(long ino) {
-    return ByteBuffer.allocate(12).put(LOCK).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(ino).array();
-  }
-
-  private static byte[] key(long ino, Kind kind, String client, long owner) {
-    byte[] c = MetaKeys.utf8(client);
-    return ByteBuffer.allocate(12 + 1 + c.length + 1 + 8).put(prefix(ino)).put((byte) kind.ordinal()).put(c)
-        .put((byte) 0).putLong(owner).array();
-  }
-
-  /** The client id in a LOCK key. */
-  public static String clientOf(byte[] key) {
-    int end = 13;
-    while (key[end] != 0) {
-      end++;
-    }
-    return new String(key, 13, end - 13, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
   private static FileLock[] decode(KeyValue kv) {
     byte[] k = kv.key();
     Kind kind = Kind.values()[k[12]];
-    String client = clientOf(k);
+    String client = MetaKeys.lockClientOf(k);
     long owner = ByteBuffer.wrap(k, k.length - 8, 8).getLong();
     List<Range> ranges = decodeRanges(kv.value());
     FileLock[] r = new FileLock[ranges.size()];
@@ -73,7 +52,7 @@ public final class LockOps {
       throw CatenaException.of(Errno.EAGAIN, "inode %d is locked by %s/%d", ino, blocker.get().clientId(),
           blocker.get().owner());
     }
-    byte[] key = key(ino, req.kind(), req.clientId(), req.owner());
+    byte[] key = MetaKeys.lock(ino, req.kind().ordinal(), req.clientId(), req.owner());
     List<Range> mine = tx.get(key, true).map(LockOps::decodeRanges).orElse(List.of());
     List<Range> next = apply(mine, req.type(), req.start(), req.end());
     if (next.isEmpty()) {
@@ -89,7 +68,7 @@ public final class LockOps {
   }
 
   private static Optional<FileLock> conflict(Tx tx, long ino, LockRequest req, boolean track) {
-    byte[] p = prefix(ino);
+    byte[] p = MetaKeys.lockPrefix(ino);
     List<KeyValue> all = track ? ((io.catena.kv.ReadWriteTransaction) tx.raw()).getRange(p, Keys.strinc(p), 0,
         false).pairs() : tx.raw().snapshotGetRange(p, Keys.strinc(p), 0, false).pairs();
     for (KeyValue kv : all) {

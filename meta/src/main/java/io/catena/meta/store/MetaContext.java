@@ -13,8 +13,8 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * What the operation classes share: the transaction runner, the clock, config, chain tables, storage and the id
- * allocator. Thread-safe: every member is.
+ * What the operation classes share: the transaction runner, the clock, config, chain tables, storage, the id
+ * allocator and the quota ledger. Thread-safe: every member is.
  */
 public final class MetaContext {
   final TransactionRunner runner;
@@ -23,7 +23,7 @@ public final class MetaContext {
   final ChainTableSource chainTables;
   final ChunkStorage storage;
   final IdAllocator ids;
-  final QuotaOps quotas;
+  final QuotaLedger quotas;
 
   public MetaContext(TransactionRunner runner, Clock clock, Config config, ChainTableSource chainTables,
       ChunkStorage storage) {
@@ -33,7 +33,7 @@ public final class MetaContext {
     this.chainTables = chainTables;
     this.storage = storage;
     this.ids = new IdAllocator(runner, config.get(MetaConfig.ID_BLOCK));
-    this.quotas = new QuotaOps(this); // reads only the config above
+    this.quotas = new QuotaLedger(config);
   }
 
   public TransactionRunner runner() {

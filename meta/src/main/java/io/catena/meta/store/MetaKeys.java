@@ -19,7 +19,7 @@ import java.util.Arrays;
  * GCQ_ ino(LE8)                      unlinked file waiting for chunk removal (the hidden GC area)
  * LOCK ino(LE8) kind client 0 owner  advisory locks of one owner (see LockOps)
  * META counter-name                  shared counters (inode id allocation)
- * QUOT dir(LE8)                      directory quota: state, limits, enclosing quota (see QuotaOps)
+ * QUOT dir(LE8)                      directory quota: state, limits, enclosing quota (see QuotaLedger)
  * QUSE dir(LE8) kind                 its usage counters (kind 'b' bytes, 'i' inodes), 8-byte LE, atomic adds
  * </pre>
  * Stateless and thread-safe.
@@ -31,6 +31,7 @@ public final class MetaKeys {
   public static final byte[] IDEM = ascii("IDEM");
   public static final byte[] XATR = ascii("XATR");
   public static final byte[] GCQ = ascii("GCQ_");
+  public static final byte[] LOCK = ascii("LOCK");
   public static final byte[] QUOT = ascii("QUOT");
   public static final byte[] QUSE = ascii("QUSE");
   public static final byte[] ID_COUNTER = concat(ascii("META"), ascii("inode_id"));
@@ -83,6 +84,26 @@ public final class MetaKeys {
     return withId(GCQ, ino, 0).array();
   }
 
+  /** Every advisory lock record of {@code ino}. */
+  public static byte[] lockPrefix(long ino) {
+    return withId(LOCK, ino, 0).array();
+  }
+
+  /** The lock record of one owner; {@code kind} is the ordinal of its LockRequest.Kind. */
+  public static byte[] lock(long ino, int kind, String client, long owner) {
+    byte[] c = utf8(client);
+    return withId(LOCK, ino, 1 + c.length + 1 + 8).put((byte) kind).put(c).put((byte) 0).putLong(owner).array();
+  }
+
+  /** The client id in a LOCK key. */
+  public static String lockClientOf(byte[] key) {
+    int end = 13;
+    while (key[end] != 0) {
+      end++;
+    }
+    return new String(key, 13, end - 13, StandardCharsets.UTF_8);
+  }
+
   public static byte[] idem(String client, long seq) {
     byte[] c = utf8(client);
     return ByteBuffer.allocate(4 + c.length + 1 + 8).put(IDEM).put(c).put((byte) 0).putLong(seq).array();
@@ -102,8 +123,6 @@ public final class MetaKeys {
   public static long sessionOf(byte[] key) {
     return ByteBuffer.wrap(key, 12, 8).getLong();
   }
-
-
 
   public static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);

@@ -67,7 +67,7 @@ public final class NamespaceChecker {
         bad.add("quota " + id + " does not decode: " + e.getMessage());
       }
     }
-    boolean settled = quotas.values().stream().allMatch(q -> q.state() == QuotaOps.ACTIVE);
+    boolean settled = quotas.values().stream().allMatch(q -> q.state() == QuotaLedger.ACTIVE);
     checkQuotas(txn, inodes, quotas, bad);
     Map<Long, Integer> names = new HashMap<>();
     Map<Long, Integer> subdirs = new HashMap<>();
@@ -161,7 +161,7 @@ public final class NamespaceChecker {
         bad.add("directory " + i.id() + " is not reachable from the root");
       }
     }
-    for (byte[] prefix : List.of(MetaKeys.INOS, MetaKeys.XATR, LockOps.LOCK)) {
+    for (byte[] prefix : List.of(MetaKeys.INOS, MetaKeys.XATR, MetaKeys.LOCK)) {
       for (KeyValue kv : scan(txn, prefix)) {
         long id = MetaKeys.idOf(kv.key());
         if (!inodes.containsKey(id)) {
@@ -180,7 +180,7 @@ public final class NamespaceChecker {
       Inode dir = inodes.get(q.getKey());
       if (dir == null || !dir.isDirectory()) {
         bad.add("quota " + q.getKey() + " of a missing or non-directory inode");
-      } else if (q.getValue().state() != QuotaOps.REMOVING && dir.quotaDomain() != dir.id()) {
+      } else if (q.getValue().state() != QuotaLedger.REMOVING && dir.quotaDomain() != dir.id()) {
         bad.add("quota directory " + dir.id() + " is tagged " + dir.quotaDomain() + " instead of itself");
       }
     }

@@ -20,7 +20,7 @@ public final class RenameOp {
 
   private RenameOp() {}
 
-  public static void rename(Tx tx, QuotaOps quotas, UserInfo user, long srcParentId, String srcName,
+  public static void rename(Tx tx, QuotaLedger quotas, UserInfo user, long srcParentId, String srcName,
       long dstParentId, String dstName, int flags, long now) {
     if ((flags & ~(RenameFlags.NOREPLACE | RenameFlags.EXCHANGE)) != 0
         || flags == (RenameFlags.NOREPLACE | RenameFlags.EXCHANGE)) {
@@ -111,10 +111,10 @@ public final class RenameOp {
   /**
    * {@code moving} as it will be under {@code newParent}: unchanged within one quota; otherwise a single-named
    * non-directory has its usage moved to the new quota (EDQUOT if that one is full) and is re-tagged, and anything
-   * else is refused with EXDEV (see {@link QuotaOps}).
+   * else is refused with EXDEV (see {@link QuotaLedger}).
    */
-  private static Inode intoQuotaOf(Tx tx, QuotaOps quotas, Inode moving, Inode newParent) {
-    long from = QuotaOps.chargeDomain(tx, moving, true);
+  private static Inode intoQuotaOf(Tx tx, QuotaLedger quotas, Inode moving, Inode newParent) {
+    long from = QuotaLedger.chargeDomain(tx, moving, true);
     long to = newParent.quotaDomain();
     if (from == to) {
       return moving;

@@ -46,8 +46,8 @@ public final class SessionPruner {
       }
     }
     int locks = 0;
-    for (KeyValue kv : scan(LockOps.LOCK)) {
-      if (!live.contains(LockOps.clientOf(kv.key()))) {
+    for (KeyValue kv : scan(MetaKeys.LOCK)) {
+      if (!live.contains(MetaKeys.lockClientOf(kv.key()))) {
         byte[] key = kv.key();
         ctx.runner().run(txn -> {
           txn.clear(key);

@@ -100,7 +100,7 @@ public final class Tx {
     byte[] sp = MetaKeys.sessionPrefix(ino);
     w.clearRange(sp, Keys.strinc(sp));
     w.clear(MetaKeys.gc(ino));
-    byte[] lp = LockOps.prefix(ino);
+    byte[] lp = MetaKeys.lockPrefix(ino);
     w.clearRange(lp, Keys.strinc(lp));
     inodes.put(ino, Optional.empty());
   }

@@ -71,6 +71,16 @@ class CodecFormatTest {
   }
 
   @Test
+  void lockKeys_areByteForByteTheFirstLayout() {
+    // "LOCK", the inode id little-endian, the kind, the client id, 0, the owner big-endian.
+    byte[] expected = {'L', 'O', 'C', 'K', 0x22, 0x11, 0, 0, 0, 0, 0, 0, 1, 'c', 'l', 0, 0, 0, 0, 0, 0, 0, 0x01, 0x02};
+    byte[] key = MetaKeys.lock(0x1122, 1, "cl", 0x0102);
+    assertArrayEquals(expected, key);
+    assertArrayEquals(Arrays.copyOf(expected, 12), MetaKeys.lockPrefix(0x1122));
+    assertEquals("cl", MetaKeys.lockClientOf(key));
+  }
+
+  @Test
   void inodesUnderAQuota_carryTheirTagInAVersionTwoRecord_andAnswersToo() {
     Inode tagged = FILE.withQuotaDomain(16);
     byte[] rec = Codec.encodeInode(tagged);

@@ -13,6 +13,9 @@ import io.catena.common.cluster.TargetInfo;
 import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
+import io.catena.common.retry.Retrier;
+import io.catena.common.retry.RetryPolicy;
+import io.catena.common.retry.Sleeper;
 import io.catena.mgmtd.ChainSpec;
 import io.catena.mgmtd.ChainUpdate;
 import io.catena.mgmtd.ClientSession;
@@ -46,6 +49,7 @@ import io.catena.rpc.CallOptions;
 import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -53,10 +57,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,8 +68,8 @@ import org.slf4j.LoggerFactory;
  * Talks to the mgmtd instances of one cluster over RPC. {@link #service()} offers every {@link MgmtdService}
  * method; each call goes to the last instance that answered, follows "not primary" redirects at once, fails over
  * to the next configured address when an instance does not answer, and retries retryable errors with jittered
- * exponential backoff, all within {@code mgmtd.client.timeout}. Non-retryable errors (EINVAL, ENOENT, ...) are
- * thrown at once as the server sent them.
+ * exponential backoff ({@link Retrier}), all within {@code mgmtd.client.timeout}. Non-retryable errors (EINVAL,
+ * ENOENT, ...) are thrown at once as the server sent them.
  *
  * <p>Retries resend the same request: registration, heartbeats (a retried duplicate is refused as ESTALE, which
  * {@link NodeAgent} handles), config and chain uploads and adding a chain member are idempotent; addUser/setUserToken
@@ -77,15 +81,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class MgmtdClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MgmtdClient.class);
-  private static final long BACKOFF_MIN_MS = 10;
-  private static final long BACKOFF_MAX_MS = 500;
-  private static final long MIN_RETRY_NANOS = 20_000_000;
+  private static final Duration BACKOFF_MIN = Duration.ofMillis(10);
+  private static final Duration BACKOFF_MAX = Duration.ofMillis(500);
+  private static final Duration MIN_RETRY = Duration.ofMillis(20);
 
   private final RpcClient rpc;
   private final List<Address> addresses;
   private final String clusterId;
   private final Duration timeout;
   private final Duration attemptTimeout;
+  private final Retrier retrier;
   private final MgmtdService service = new Remote();
   private final CopyOnWriteArrayList<LongConsumer> routingHints = new CopyOnWriteArrayList<>();
   private volatile Address current;
@@ -93,6 +98,19 @@ public final class MgmtdClient implements AutoCloseable {
   private volatile boolean closed;
 
   public MgmtdClient(RpcClient rpc, List<Address> addresses, String clusterId, Config config) {
+    this(rpc, addresses, clusterId, config, Clock.systemUTC(), RandomGenerator.of("L64X128MixRandom"),
+        Sleeper.system());
+  }
+
+  /**
+   * As above, with what times a call injected.
+   *
+   * @param clock measures each call's {@code mgmtd.client.timeout}
+   * @param random draws the backoff jitter
+   * @param sleeper pauses between attempts (tests advance a manual clock instead)
+   */
+  public MgmtdClient(RpcClient rpc, List<Address> addresses, String clusterId, Config config, Clock clock,
+      RandomGenerator random, Sleeper sleeper) {
     this.rpc = Objects.requireNonNull(rpc, "rpc");
     this.addresses = List.copyOf(addresses);
     if (this.addresses.isEmpty()) {
@@ -101,6 +119,9 @@ public final class MgmtdClient implements AutoCloseable {
     this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
     this.timeout = config.get(MgmtdClientConfig.TIMEOUT);
     this.attemptTimeout = config.get(MgmtdClientConfig.ATTEMPT_TIMEOUT);
+    // Only the deadline ends a call: during a failover there is no primary for up to a lease, and a call given a
+    // timeout above that should ride it out however many attempts it takes.
+    this.retrier = new Retrier(RetryPolicy.untilDeadline(BACKOFF_MIN, BACKOFF_MAX, timeout), clock, random, sleeper);
     this.current = this.addresses.getFirst();
   }
 
@@ -158,23 +179,21 @@ public final class MgmtdClient implements AutoCloseable {
 
   /** One logical call: redirects, failover and retries until success, a final error, or the timeout. */
   <Q extends Message, R extends Message> R call(MethodDescriptor<Q, R> method, Q request) {
-    long start = System.nanoTime();
-    long end = start + timeout.toNanos();
+    Retrier.Attempts attempts = retrier.begin();
     Address target = current;
-    long backoff = BACKOFF_MIN_MS;
     int hopsWithoutBackoff = 0;
     Status last = null;
     while (true) {
       if (closed) {
         throw CatenaException.of(Errno.ESHUTDOWN, "mgmtd client is closed");
       }
-      long left = end - System.nanoTime();
+      Duration left = attempts.remaining();
       // A retry with almost no time left can only fail with "deadline passed", hiding the error that matters.
-      if (left <= 0 || (last != null && left < MIN_RETRY_NANOS)) {
+      if (left.isZero() || (last != null && left.compareTo(MIN_RETRY) < 0)) {
         throw new CatenaException(Status.retryable(Errno.ETIMEDOUT, "no mgmtd of cluster '%s' answered %s within"
             + " %s (addresses %s); last error: %s", clusterId, method.fullName(), timeout, addresses, last));
       }
-      Duration attempt = Duration.ofNanos(Math.min(left, attemptTimeout.toNanos()));
+      Duration attempt = left.compareTo(attemptTimeout) < 0 ? left : attemptTimeout;
       try {
         R reply = attempt(target, method, request, attempt);
         current = target;
@@ -182,7 +201,7 @@ public final class MgmtdClient implements AutoCloseable {
       } catch (CatenaException e) {
         Status s = e.status();
         // An attempt cut short by the call's own deadline says nothing new: keep what a server last answered.
-        boolean outOfTime = s.code() == Errno.ETIMEDOUT && end - System.nanoTime() <= 0;
+        boolean outOfTime = s.code() == Errno.ETIMEDOUT && attempts.deadline().expired();
         if (last == null || !outOfTime) {
           last = s;
         }
@@ -203,9 +222,18 @@ public final class MgmtdClient implements AutoCloseable {
           target = nextAfter(target);
         }
         hopsWithoutBackoff = 0;
-        long sleep = Math.min(backoff, Math.max(0, (end - System.nanoTime()) / 1_000_000));
-        sleepMillis(ThreadLocalRandom.current().nextLong(sleep / 2, sleep + 1));
-        backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+        backOff(attempts, e);
+      }
+    }
+  }
+
+  /** Pauses before the next attempt; the loop reports a deadline passed meanwhile, naming the last server error. */
+  private static void backOff(Retrier.Attempts attempts, CatenaException failure) {
+    try {
+      attempts.failed(failure);
+    } catch (CatenaException giveUp) {
+      if (!attempts.deadline().expired()) {
+        throw giveUp; // interrupted while pausing (EINTR)
       }
     }
   }
@@ -234,18 +262,6 @@ public final class MgmtdClient implements AutoCloseable {
     int n = (i < 0 ? nextIndex : i + 1) % addresses.size();
     nextIndex = n + 1;
     return addresses.get(n);
-  }
-
-  private static void sleepMillis(long ms) {
-    if (ms <= 0) {
-      return;
-    }
-    try {
-      Thread.sleep(ms); // retry backoff, not synchronisation
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw CatenaException.of(Errno.EINTR, "interrupted while waiting to retry a mgmtd call");
-    }
   }
 
   /** Decodes a reply; a malformed one is the server's fault (EIO), not the caller's. */

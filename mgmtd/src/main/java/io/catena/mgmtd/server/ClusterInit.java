@@ -24,7 +24,7 @@ public final class ClusterInit {
     if (clusterId == null || !clusterId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
       throw CatenaException.of(Errno.EINVAL, "bad cluster id '%s': 1-64 characters of [A-Za-z0-9_.-]", clusterId);
     }
-    if (!MgmtdServer.USER_NAME.matcher(admin.name()).matches()) {
+    if (!UserAdmin.USER_NAME.matcher(admin.name()).matches()) {
       throw CatenaException.of(Errno.EINVAL, "bad user name '%s': 1-32 characters of [a-z0-9_.-], starting with a"
           + " letter or _", admin.name());
     }
