@@ -528,7 +528,9 @@ public final class CowChunkStore implements ChunkStore {
       checkGate.writeLock().unlock();
     }
     if (syncer != null) {
-      syncer.shutdownNow();
+      // Not shutdownNow: interrupting a thread inside FileChannel.force closes that channel for everyone, and the
+      // final forceDirty below then fails with ClosedChannelException. The running sync finishes; no new one starts.
+      syncer.shutdown();
       try {
         syncer.awaitTermination(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
