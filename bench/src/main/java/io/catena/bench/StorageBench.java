@@ -151,10 +151,10 @@ public final class StorageBench implements Callable<Integer> {
               client.write(chainId, c, chunkSize, 0, data).get(60, TimeUnit.SECONDS);
             } else {
               StorageClient.ReadData d = client.read(chainId, c, 0, chunkSize).get(60, TimeUnit.SECONDS);
-              if (d.data().readableBytes() != chunkSize) {
-                throw new IllegalStateException("short read: " + d.data().readableBytes());
+              if (d.data().length() != chunkSize) {
+                throw new IllegalStateException("short read: " + d.data().length());
               }
-              d.data().release();
+              d.close();
             }
             long t1 = System.nanoTime();
             if (t0 >= start && n < lat.length) {

@@ -33,14 +33,8 @@ public final class StorageChunkIo implements ChunkIo {
   public CompletableFuture<Integer> read(long chainId, ChunkId chunk, int offset, ByteBuffer dst) {
     int want = dst.remaining();
     return storage.read(chainId, chunk, offset, want).thenApply(r -> {
-      ByteBuf data = r.data();
-      try {
-        int n = Math.min(want, data.readableBytes());
-        data.getBytes(data.readerIndex(), dst.slice(dst.position(), n));
-        dst.position(dst.position() + n);
-        return n;
-      } finally {
-        data.release();
+      try (r) {
+        return r.data().copyTo(dst);
       }
     }).exceptionally(e -> {
       // Storage answers ENOENT (never retryable) only for a chunk with no committed version: a hole in a sparse

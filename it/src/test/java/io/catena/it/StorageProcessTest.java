@@ -254,10 +254,8 @@ class StorageProcessTest {
   void assertAckedReadable() throws Exception {
     for (Map.Entry<ChunkId, byte[]> e : acked.entrySet()) {
       StorageClient.ReadData d = client.read(CHAIN, e.getKey(), 0, CHUNK).get(60, TimeUnit.SECONDS);
-      try {
-        assertArrayEquals(e.getValue(), ByteBufUtil.getBytes(d.data()), "acknowledged chunk " + e.getKey());
-      } finally {
-        d.data().release();
+      try (d) {
+        assertArrayEquals(e.getValue(), d.data().toArray(), "acknowledged chunk " + e.getKey());
       }
     }
   }

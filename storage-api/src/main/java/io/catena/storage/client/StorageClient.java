@@ -11,6 +11,9 @@ import io.catena.common.cluster.RoutingInfo;
 import io.catena.common.cluster.RoutingSource;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
+import io.catena.common.retry.Retrier;
+import io.catena.common.retry.RetryPolicy;
+import io.catena.common.retry.Sleeper;
 import io.catena.rpc.Attachment;
 import io.catena.rpc.CallOptions;
 import io.catena.rpc.MethodDescriptor;
@@ -30,6 +33,7 @@ import io.catena.storage.proto.WriteReq;
 import io.catena.storage.proto.WriteResp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,12 +45,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import java.util.zip.CRC32C;
 
 /**
@@ -54,7 +58,9 @@ import java.util.zip.CRC32C;
  * failures (stale routing, a failed replica, a chain change) are retried with fresh routing until
  * {@code storage.client_timeout}. Mutations carry a (client, channel, sequence) tag so a retry of a write that did
  * happen returns the first result instead of applying it twice. The caller computes each chunk's chain from the
- * file layout. Thread-safe; every method returns a future (completed on an internal virtual thread).
+ * file layout. The clock that measures the timeout and the generator that picks replicas and the client id are
+ * injected, so a test can run out a timeout by moving a manual clock. Thread-safe; every method returns a future
+ * (completed on an internal virtual thread).
  */
 public final class StorageClient implements AutoCloseable {
 
@@ -62,11 +68,17 @@ public final class StorageClient implements AutoCloseable {
   public record WriteResult(long version, int chunkLength, int chunkCrc32c) {}
 
   /**
-   * Bytes read from a chunk's committed version. The caller owns {@code data} and must release it.
+   * Bytes read from a chunk's committed version. The caller owns {@code data} and must close it (closing this
+   * record does).
    *
    * @param chunkCrc32c CRC32C of the whole committed chunk (not just {@code data})
    */
-  public record ReadData(ByteBuf data, long version, int chunkLength, int chunkCrc32c) {}
+  public record ReadData(ChunkBytes data, long version, int chunkLength, int chunkCrc32c) implements AutoCloseable {
+    @Override
+    public void close() {
+      data.close();
+    }
+  }
 
   /** One item of a batched read. */
   public record ReadRange(long chainId, ChunkId chunk, long offset, int length) {}
@@ -80,21 +92,38 @@ public final class StorageClient implements AutoCloseable {
   private final RpcClient rpc;
   private final Duration timeout;
   private final Duration retryWait;
+  private final RandomGenerator random;
+  private final Retrier retrier;
   private final long clientId;
   private final ConcurrentLinkedQueue<Channel> channels = new ConcurrentLinkedQueue<>();
   private final AtomicLong nextChannel = new AtomicLong(1);
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("storage-client-", 0).factory());
 
+  /** The system clock and an unseeded generator. */
   public StorageClient(RoutingSource routing, RpcClient rpc, Config config) {
+    this(routing, rpc, config, Clock.systemUTC(), RandomGenerator.of("L64X128MixRandom"));
+  }
+
+  /**
+   * @param clock  measures {@code storage.client_timeout}
+   * @param random picks the client id and the replica each read goes to; used under its own lock
+   */
+  public StorageClient(RoutingSource routing, RpcClient rpc, Config config, Clock clock, RandomGenerator random) {
     this.routing = routing;
     this.rpc = rpc;
     this.timeout = config.get(StorageClientConfig.CLIENT_TIMEOUT);
     this.retryWait = config.get(StorageClientConfig.RETRY_WAIT);
+    this.random = random;
+    // Between attempts the client waits for newer routing, not for a backoff: the policy never pauses.
+    this.retrier = new Retrier(RetryPolicy.untilDeadline(Duration.ZERO, Duration.ZERO, timeout), clock, random,
+        Sleeper.system());
     long id;
-    do {
-      id = ThreadLocalRandom.current().nextLong();
-    } while (id == 0);
+    synchronized (random) {
+      do {
+        id = random.nextLong();
+      } while (id == 0);
+    }
     this.clientId = id;
   }
 
@@ -200,8 +229,8 @@ public final class StorageClient implements AutoCloseable {
                 for (int k = 0; k < results.size() && k < e.getValue().size(); k++) {
                   io.catena.storage.proto.ReadResult x = results.get(k);
                   if (x.getErrno() == 0) {
-                    out[e.getValue().get(k)] = new ReadData(att.retainedSlice(pos, x.getLength()), x.getVersion(),
-                        x.getChunkLength(), x.getChunkCrc32C());
+                    out[e.getValue().get(k)] = new ReadData(new ChunkBytes(att.retainedSlice(pos, x.getLength())),
+                        x.getVersion(), x.getChunkLength(), x.getChunkCrc32C());
                     pos += x.getLength();
                   }
                 }
@@ -217,10 +246,10 @@ public final class StorageClient implements AutoCloseable {
           out[i] = null;
         }
       } catch (RuntimeException ex) {
-        result.forEach(d -> d.data().release());
+        result.forEach(ReadData::close);
         for (ReadData d : out) {
           if (d != null) {
-            d.data().release();
+            d.close();
           }
         }
         throw ex;
@@ -237,14 +266,13 @@ public final class StorageClient implements AutoCloseable {
       try (RpcResponse<ReadResp> resp = call(target, StorageRpc.READ, req, null)) {
         io.catena.storage.proto.ReadResult x = resp.message().getResults(0);
         if (x.getErrno() != 0) {
-          String msg = x.getMessage();
-          boolean retry = msg.endsWith(" (retryable)");
           Errno code = Errno.fromCode(x.getErrno());
-          throw new CatenaException(retry ? Status.retryable(code, "%s", msg) : Status.of(code, "%s", msg));
+          throw new CatenaException(x.getRetryable() ? Status.retryable(code, "%s", x.getMessage())
+              : Status.of(code, "%s", x.getMessage()));
         }
         ByteBuf data = resp.takeAttachment();
-        return new ReadData(data == null ? Unpooled.EMPTY_BUFFER : data, x.getVersion(), x.getChunkLength(),
-            x.getChunkCrc32C());
+        return new ReadData(new ChunkBytes(data == null ? Unpooled.EMPTY_BUFFER : data), x.getVersion(),
+            x.getChunkLength(), x.getChunkCrc32C());
       }
     });
   }
@@ -284,14 +312,19 @@ public final class StorageClient implements AutoCloseable {
     });
   }
 
+  /**
+   * Runs {@code attempt} against the chain's head or a serving replica, retrying retryable failures with fresh
+   * routing until {@code storage.client_timeout}; then fails with the retrier's give-up error (retryable ETIMEDOUT
+   * naming the last failure).
+   */
   private <T> T retrying(long chainId, boolean toHead, Attempt<T> attempt) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    Retrier.Attempts attempts = retrier.begin();
     RoutingInfo r = routing.current();
-    CatenaException last = null;
     while (true) {
       Optional<ChainInfo> ch = r.chain(chainId);
       Optional<Long> target = ch.isEmpty() ? Optional.empty()
           : toHead ? ch.get().head() : pickReplica(r, chainId);
+      CatenaException failure;
       if (target.isPresent()) {
         try {
           return attempt.run(ch.get(), target.get());
@@ -299,15 +332,13 @@ public final class StorageClient implements AutoCloseable {
           if (!e.isRetryable()) {
             throw e;
           }
-          last = e;
+          failure = e;
         }
       } else {
-        last = CatenaException.retryable(Errno.EAGAIN, "chain %d has no %s in routing v%d", chainId,
+        failure = CatenaException.retryable(Errno.EAGAIN, "chain %d has no %s in routing v%d", chainId,
             toHead ? "head" : "serving replica", r.version());
       }
-      if (System.nanoTime() > deadline) {
-        throw last;
-      }
+      attempts.failedNoPause(failure);
       r = awaitNewer(r.version());
     }
   }
@@ -334,10 +365,16 @@ public final class StorageClient implements AutoCloseable {
     }
   }
 
-  private static Optional<Long> pickReplica(RoutingInfo r, long chainId) {
+  private Optional<Long> pickReplica(RoutingInfo r, long chainId) {
     List<Long> serving = r.chain(chainId).map(c -> c.targetsIn(PublicTargetState.SERVING)).orElse(List.of());
-    return serving.isEmpty() ? Optional.empty()
-        : Optional.of(serving.get(ThreadLocalRandom.current().nextInt(serving.size())));
+    if (serving.isEmpty()) {
+      return Optional.empty();
+    }
+    int i;
+    synchronized (random) {
+      i = random.nextInt(serving.size());
+    }
+    return Optional.of(serving.get(i));
   }
 
   private <Q extends Message, A extends Message> RpcResponse<A> call(long target, MethodDescriptor<Q, A> m, Q req,

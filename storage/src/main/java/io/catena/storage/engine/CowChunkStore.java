@@ -6,8 +6,6 @@ import io.catena.common.Errno;
 import io.catena.common.Status;
 import io.catena.common.config.Config;
 import io.catena.storage.CheckReport;
-import io.catena.storage.CheckReport.Kind;
-import io.catena.storage.CheckReport.Problem;
 import io.catena.storage.ChunkMeta;
 import io.catena.storage.ChunkReadHandle;
 import io.catena.storage.ChunkStore;
@@ -18,25 +16,18 @@ import io.catena.storage.StorageConfig;
 import io.catena.storage.VerifyMode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,46 +50,43 @@ import org.slf4j.LoggerFactory;
  *       {@code always}. Only after that batch is durable is the old block freed, so a block is never reused while
  *       a durable record may still point at it (under {@code always}).</li>
  * </ol>
- * Blocks are freed in memory only; the allocator is rebuilt from the records at open, so nothing can leak. A block
- * pinned by a {@link ChunkReadHandle} is freed when the last pin goes.
+ * Blocks are freed in memory only; the allocator is rebuilt from the records at open ({@link StoreRecovery}), so
+ * nothing can leak. A block pinned by a {@link ChunkReadHandle} is freed when the last pin goes ({@link BlockPins}).
  */
 public final class CowChunkStore implements ChunkStore {
   private static final Logger LOG = LoggerFactory.getLogger(CowChunkStore.class);
   private static final int STRIPES = 256;
   private static final int REMOVE_BATCH = 1024;
 
-  /** The records of one chunk as in RocksDB; either may be null, not both. Immutable. */
-  private record Entry(StoredVersion committed, StoredVersion pending) {}
-
   private final FsyncPolicy fsync;
   private final Clock clock;
   private final MetaStore meta;
   private final DataFiles files;
   private final BlockAllocator allocator;
-  private final ConcurrentSkipListMap<ChunkId, Entry> chunks;
+  private final ConcurrentSkipListMap<ChunkId, ChunkEntry> chunks;
+  private final BlockPins pins;
+  private final StoreChecker checker;
   private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
   // Updates hold the read side; check() takes the write side to see chunks and space in one consistent state.
   private final ReentrantReadWriteLock checkGate = new ReentrantReadWriteLock();
-  private final Object pinLock = new Object();
-  private final Map<Long, Integer> pins = new HashMap<>();
-  private final Set<Long> freeOnUnpin = new HashSet<>();
   private final ScheduledExecutorService syncer;
   private final CheckReport startupReport;
   private volatile boolean closed;
 
-  private CowChunkStore(FsyncPolicy fsync, Clock clock, MetaStore meta, DataFiles files, BlockAllocator allocator,
-      ConcurrentSkipListMap<ChunkId, Entry> chunks, List<Problem> loadProblems, VerifyMode verify,
-      long syncIntervalNanos) {
+  private CowChunkStore(FsyncPolicy fsync, Clock clock, MetaStore meta, DataFiles files,
+      StoreRecovery.Recovered recovered, VerifyMode verify, long syncIntervalNanos) {
     this.fsync = fsync;
     this.clock = clock;
     this.meta = meta;
     this.files = files;
-    this.allocator = allocator;
-    this.chunks = chunks;
+    this.allocator = recovered.allocator();
+    this.chunks = recovered.chunks();
+    this.pins = new BlockPins(allocator, chunks);
+    this.checker = new StoreChecker(chunks, files, pins);
     for (int i = 0; i < STRIPES; i++) {
       locks[i] = new ReentrantLock();
     }
-    this.startupReport = checkNow(verify == VerifyMode.FULL, loadProblems);
+    this.startupReport = checker.check(verify == VerifyMode.FULL, recovered.problems());
     if (startupReport.clean()) {
       LOG.info("chunk store opened: {} chunks ({} pending), {} CRCs verified, {} bytes used",
           startupReport.chunks(), startupReport.pending(), startupReport.crcVerified(), allocator.usedBytes());
@@ -127,24 +115,9 @@ public final class CowChunkStore implements ChunkStore {
     try {
       meta.checkLayout(filesPerClass);
       files = new DataFiles(dir, filesPerClass, config.get(StorageConfig.PREALLOCATE_STEP).bytes());
-      List<Problem> problems = new ArrayList<>();
-      ConcurrentSkipListMap<ChunkId, Entry> chunks = load(meta, problems);
-      Map<Long, Boolean> blocks = new HashMap<>();
-      long referenced = 0;
-      for (Entry e : chunks.values()) {
-        for (StoredVersion v : new StoredVersion[] {e.committed(), e.pending()}) {
-          if (v != null && SizeClasses.valid(v.block()) && blocks.putIfAbsent(v.block(), true) == null) {
-            referenced += v.capacity();
-          }
-        }
-      }
-      long capacity = config.get(StorageConfig.CAPACITY).bytes();
-      if (capacity == 0) {
-        capacity = Files.getFileStore(dir).getUsableSpace() + referenced;
-      }
-      BlockAllocator allocator = new BlockAllocator(capacity);
-      blocks.keySet().forEach(allocator::markUsed);
-      return new CowChunkStore(config.get(StorageConfig.FSYNC), clock, meta, files, allocator, chunks, problems,
+      StoreRecovery.Recovered recovered =
+          StoreRecovery.recover(meta, dir, config.get(StorageConfig.CAPACITY).bytes());
+      return new CowChunkStore(config.get(StorageConfig.FSYNC), clock, meta, files, recovered,
           config.get(StorageConfig.VERIFY_ON_START), config.get(StorageConfig.FSYNC_INTERVAL).toNanos());
     } catch (IOException | RuntimeException e) {
       if (files != null) {
@@ -158,64 +131,22 @@ public final class CowChunkStore implements ChunkStore {
     }
   }
 
-  private static ConcurrentSkipListMap<ChunkId, Entry> load(MetaStore meta, List<Problem> problems) {
-    ConcurrentSkipListMap<ChunkId, Entry> chunks = new ConcurrentSkipListMap<>();
-    meta.scan((kind, key, value) -> {
-      ChunkId id;
-      try {
-        id = MetaCodec.chunkOf(key);
-      } catch (IllegalArgumentException e) {
-        problems.add(new Problem(null, Kind.BAD_RECORD, "undecodable key: " + e.getMessage()));
-        return;
-      }
-      StoredVersion v;
-      try {
-        v = MetaCodec.decode(value);
-      } catch (IllegalArgumentException e) {
-        problems.add(new Problem(id, Kind.BAD_RECORD, (kind == MetaCodec.COMMITTED ? "committed" : "pending")
-            + " record: " + e.getMessage()));
-        return;
-      }
-      chunks.compute(id, (k, old) -> kind == MetaCodec.COMMITTED
-          ? new Entry(v, old == null ? null : old.pending())
-          : new Entry(old == null ? null : old.committed(), v));
-    });
-    return chunks;
-  }
-
   // ---------------------------------------------------------------------------------------------- updates
 
   @Override
   public ChunkMeta write(WriteRequest r) {
-    checkChunkSize(r.chunkSize());
+    StoreArguments.chunkSize(r.chunkSize());
     ByteBuffer data = r.data().slice();
-    int n = data.remaining();
-    if (r.offset() < 0 || r.offset() > r.chunkSize()) {
-      throw CatenaException.of(Errno.EINVAL, "chunk %s: offset %d outside chunk size %d", r.chunk(), r.offset(),
-          r.chunkSize());
-    }
-    if (r.offset() + n > r.chunkSize()) {
-      throw CatenaException.of(Errno.EFBIG, "chunk %s: write of %d bytes at %d exceeds chunk size %d", r.chunk(), n,
-          r.offset(), r.chunkSize());
-    }
-    int crc = Crc32c.of(data);
-    if (crc != r.crc32c()) {
-      throw CatenaException.of(Errno.EBADMSG, "chunk %s: payload CRC32C %08x does not match %08x sent with it",
-          r.chunk(), crc, r.crc32c());
-    }
+    StoreArguments.writeRange(r.chunk(), r.offset(), data.remaining(), r.chunkSize());
+    int crc = StoreArguments.payloadCrc(r.chunk(), data, r.crc32c());
     return update(r.chainId(), r.chunk(), r.chainVersion(), r.version(), r.offset(), data, crc, -1);
   }
 
   @Override
   public ChunkMeta truncate(long chainId, ChunkId chunk, long chainVersion, long version, int chunkSize,
       long length) {
-    checkChunkSize(chunkSize);
-    if (length < 0) {
-      throw CatenaException.of(Errno.EINVAL, "chunk %s: negative length %d", chunk, length);
-    }
-    if (length > chunkSize) {
-      throw CatenaException.of(Errno.EFBIG, "chunk %s: length %d exceeds chunk size %d", chunk, length, chunkSize);
-    }
+    StoreArguments.chunkSize(chunkSize);
+    StoreArguments.truncateLength(chunk, length, chunkSize);
     return update(chainId, chunk, chainVersion, version, length, ByteBuffer.allocate(0), 0, length);
   }
 
@@ -227,10 +158,10 @@ public final class CowChunkStore implements ChunkStore {
       int dataCrc, long truncateTo) {
     enterUpdate(id);
     try {
-      Entry e = chunks.get(id);
+      ChunkEntry e = chunks.get(id);
       StoredVersion base = e == null ? null : e.committed();
       StoredVersion oldPending = e == null ? null : e.pending();
-      checkVersion(id, base == null ? 0 : base.version(), version);
+      StoreArguments.nextVersion(id, base == null ? 0 : base.version(), version);
       int baseLen = base == null ? 0 : base.length();
       int n = data.remaining();
       long newLen = truncateTo >= 0 ? truncateTo : Math.max(baseLen, offset + n);
@@ -239,7 +170,7 @@ public final class CowChunkStore implements ChunkStore {
         // The retried pending version lives in the same bytes we are about to overwrite: drop its record first
         // so no record ever describes half-overwritten content.
         meta.deletePending(id, fsync == FsyncPolicy.ALWAYS);
-        chunks.put(id, new Entry(base, null));
+        chunks.put(id, new ChunkEntry(base, null));
         oldPending = null;
       }
       long block;
@@ -297,12 +228,12 @@ public final class CowChunkStore implements ChunkStore {
         }
         throw ex;
       }
-      Entry now = new Entry(base, pending);
+      ChunkEntry now = new ChunkEntry(base, pending);
       chunks.put(id, now);
       if (freesOld) {
-        release(oldPending.block());
+        pins.release(oldPending.block());
       }
-      return toMeta(id, now);
+      return now.toMeta(id);
     } finally {
       exitUpdate(id);
     }
@@ -312,14 +243,14 @@ public final class CowChunkStore implements ChunkStore {
   public ChunkMeta commit(ChunkId id, long version) {
     enterUpdate(id);
     try {
-      Entry e = chunks.get(id);
+      ChunkEntry e = chunks.get(id);
       if (e == null) {
         throw CatenaException.of(Errno.ENOENT, "chunk %s: nothing to commit, no such chunk", id);
       }
       StoredVersion p = e.pending();
       if (p == null || p.version() != version) {
         if (e.committed() != null && e.committed().version() == version) {
-          return toMeta(id, e);
+          return e.toMeta(id);
         }
         if (p == null) {
           throw CatenaException.of(Errno.ENOENT, "chunk %s: version %d is not pending (committed %d)", id, version,
@@ -328,12 +259,12 @@ public final class CowChunkStore implements ChunkStore {
         throw CatenaException.of(Errno.ESTALE, "chunk %s: version %d is pending, not %d", id, p.version(), version);
       }
       meta.putCommitted(id, p, fsync == FsyncPolicy.ALWAYS);
-      Entry now = new Entry(p, null);
+      ChunkEntry now = new ChunkEntry(p, null);
       chunks.put(id, now);
       if (e.committed() != null && e.committed().block() != p.block()) {
-        release(e.committed().block());
+        pins.release(e.committed().block());
       }
-      return toMeta(id, now);
+      return now.toMeta(id);
     } finally {
       exitUpdate(id);
     }
@@ -343,13 +274,13 @@ public final class CowChunkStore implements ChunkStore {
   public Optional<ChunkMeta> abort(ChunkId id, long version) {
     enterUpdate(id);
     try {
-      Entry e = chunks.get(id);
+      ChunkEntry e = chunks.get(id);
       if (e == null) {
         return Optional.empty();
       }
       StoredVersion p = e.pending();
       if (p == null || p.version() != version) {
-        return Optional.of(toMeta(id, e));
+        return Optional.of(e.toMeta(id));
       }
       boolean frees = e.committed() == null || e.committed().block() != p.block();
       meta.deletePending(id, fsync == FsyncPolicy.ALWAYS && frees);
@@ -358,12 +289,12 @@ public final class CowChunkStore implements ChunkStore {
         chunks.remove(id);
         result = Optional.empty();
       } else {
-        Entry now = new Entry(e.committed(), null);
+        ChunkEntry now = new ChunkEntry(e.committed(), null);
         chunks.put(id, now);
-        result = Optional.of(toMeta(id, now));
+        result = Optional.of(now.toMeta(id));
       }
       if (frees) {
-        release(p.block());
+        pins.release(p.block());
       }
       return result;
     } finally {
@@ -374,23 +305,12 @@ public final class CowChunkStore implements ChunkStore {
   @Override
   public ChunkMeta replace(long chainId, ChunkId id, long chainVersion, long version, int chunkSize,
       ByteBuffer content, int crc32c) {
-    checkChunkSize(chunkSize);
+    StoreArguments.chunkSize(chunkSize);
     ByteBuffer data = content.slice();
-    if (data.remaining() > chunkSize) {
-      throw CatenaException.of(Errno.EFBIG, "chunk %s: %d bytes exceed chunk size %d", id, data.remaining(),
-          chunkSize);
-    }
-    if (version <= 0) {
-      throw CatenaException.of(Errno.EINVAL, "chunk %s: version %d must be positive", id, version);
-    }
-    int crc = Crc32c.of(data);
-    if (crc != crc32c) {
-      throw CatenaException.of(Errno.EBADMSG, "chunk %s: content CRC32C %08x does not match %08x sent with it", id,
-          crc, crc32c);
-    }
+    int crc = StoreArguments.replacement(id, version, data, chunkSize, crc32c);
     enterUpdate(id);
     try {
-      Entry e = chunks.get(id);
+      ChunkEntry e = chunks.get(id);
       long block = allocator.allocate(SizeClasses.classFor(data.remaining()));
       StoredVersion v;
       try {
@@ -405,12 +325,12 @@ public final class CowChunkStore implements ChunkStore {
         allocator.free(block);
         throw ex;
       }
-      Entry now = new Entry(v, null);
+      ChunkEntry now = new ChunkEntry(v, null);
       chunks.put(id, now);
       if (e != null) {
-        releaseAll(e);
+        pins.releaseAll(e);
       }
-      return toMeta(id, now);
+      return now.toMeta(id);
     } finally {
       exitUpdate(id);
     }
@@ -420,13 +340,13 @@ public final class CowChunkStore implements ChunkStore {
   public boolean remove(ChunkId id) {
     enterUpdate(id);
     try {
-      Entry e = chunks.get(id);
+      ChunkEntry e = chunks.get(id);
       if (e == null) {
         return false;
       }
       meta.delete(id, fsync == FsyncPolicy.ALWAYS);
       chunks.remove(id);
-      releaseAll(e);
+      pins.releaseAll(e);
       return true;
     } finally {
       exitUpdate(id);
@@ -441,7 +361,7 @@ public final class CowChunkStore implements ChunkStore {
     long removed = 0;
     List<ChunkId> ids = new ArrayList<>(chunks.subMap(begin, end).keySet());
     for (int from = 0; from < ids.size(); from += REMOVE_BATCH) {
-      List<Entry> gone = new ArrayList<>();
+      List<ChunkEntry> gone = new ArrayList<>();
       checkGate.readLock().lock();
       try {
         ensureOpen();
@@ -449,7 +369,7 @@ public final class CowChunkStore implements ChunkStore {
           ReentrantLock lock = lockOf(id);
           lock.lock();
           try {
-            Entry e = chunks.get(id);
+            ChunkEntry e = chunks.get(id);
             if (e != null) {
               meta.delete(id, false);
               chunks.remove(id);
@@ -463,7 +383,7 @@ public final class CowChunkStore implements ChunkStore {
         if (fsync == FsyncPolicy.ALWAYS && !gone.isEmpty()) {
           meta.syncWal();
         }
-        gone.forEach(this::releaseAll);
+        gone.forEach(pins::releaseAll);
         removed += gone.size();
       } finally {
         checkGate.readLock().unlock();
@@ -477,7 +397,7 @@ public final class CowChunkStore implements ChunkStore {
   @Override
   public ReadResult read(ChunkId id, long offset, int length) {
     checkRead(id, offset, length);
-    StoredVersion v = pin(id);
+    StoredVersion v = pins.pinCommitted(id);
     try {
       int from = (int) Math.min(offset, v.length());
       int n = Math.min(length, v.length() - from);
@@ -485,73 +405,23 @@ public final class CowChunkStore implements ChunkStore {
       files.read(v.block(), from, buf);
       return new ReadResult(buf.flip(), v.version(), v.length(), v.crc32c());
     } finally {
-      unpin(v.block());
+      pins.unpin(v.block());
     }
   }
 
   @Override
   public ChunkReadHandle openRead(ChunkId id, long offset, int length) {
     checkRead(id, offset, length);
-    StoredVersion v = pin(id);
+    StoredVersion v = pins.pinCommitted(id);
     int from = (int) Math.min(offset, v.length());
-    return new Handle(v, files.position(v.block()) + from, Math.min(length, v.length() - from));
-  }
-
-  /** Thread-safe: closing is idempotent and atomic. */
-  private final class Handle implements ChunkReadHandle {
-    private final StoredVersion v;
-    private final long position;
-    private final int length;
-    private final AtomicBoolean released = new AtomicBoolean();
-
-    Handle(StoredVersion v, long position, int length) {
-      this.v = v;
-      this.position = position;
-      this.length = length;
-    }
-
-    @Override
-    public FileChannel channel() {
-      return files.channel(v.block());
-    }
-
-    @Override
-    public long position() {
-      return position;
-    }
-
-    @Override
-    public int length() {
-      return length;
-    }
-
-    @Override
-    public long version() {
-      return v.version();
-    }
-
-    @Override
-    public int chunkLength() {
-      return v.length();
-    }
-
-    @Override
-    public int chunkCrc32c() {
-      return v.crc32c();
-    }
-
-    @Override
-    public void close() {
-      if (released.compareAndSet(false, true)) {
-        unpin(v.block());
-      }
-    }
+    return new PinnedReadHandle(v, files, pins, files.position(v.block()) + from,
+        Math.min(length, v.length() - from));
   }
 
   @Override
   public Optional<ChunkMeta> meta(ChunkId id) {
-    Entry e = chunks.get(id);
-    return e == null ? Optional.empty() : Optional.of(toMeta(id, e));
+    ChunkEntry e = chunks.get(id);
+    return e == null ? Optional.empty() : Optional.of(e.toMeta(id));
   }
 
   @Override
@@ -559,9 +429,9 @@ public final class CowChunkStore implements ChunkStore {
     if (begin.compareTo(end) >= 0) {
       return Optional.empty();
     }
-    for (Map.Entry<ChunkId, Entry> me : chunks.subMap(begin, end).descendingMap().entrySet()) {
+    for (Map.Entry<ChunkId, ChunkEntry> me : chunks.subMap(begin, end).descendingMap().entrySet()) {
       if (me.getValue().committed() != null) {
-        return Optional.of(toMeta(me.getKey(), me.getValue()));
+        return Optional.of(me.getValue().toMeta(me.getKey()));
       }
     }
     return Optional.empty();
@@ -573,11 +443,11 @@ public final class CowChunkStore implements ChunkStore {
     if (begin.compareTo(end) >= 0) {
       return out;
     }
-    for (Map.Entry<ChunkId, Entry> me : chunks.subMap(begin, end).entrySet()) {
+    for (Map.Entry<ChunkId, ChunkEntry> me : chunks.subMap(begin, end).entrySet()) {
       if (out.size() >= limit) {
         break;
       }
-      out.add(toMeta(me.getKey(), me.getValue()));
+      out.add(me.getValue().toMeta(me.getKey()));
     }
     return out;
   }
@@ -594,95 +464,14 @@ public final class CowChunkStore implements ChunkStore {
     checkGate.writeLock().lock();
     try {
       ensureOpen();
-      return checkNow(verifyCrc, List.of());
+      return checker.check(verifyCrc, List.of());
     } finally {
       checkGate.writeLock().unlock();
     }
   }
-
   @Override
   public CheckReport startupReport() {
     return startupReport;
-  }
-
-  private CheckReport checkNow(boolean verifyCrc, List<Problem> initial) {
-    List<Problem> problems = new ArrayList<>(initial);
-    Map<Long, ChunkId> owners = new HashMap<>();
-    long referenced = 0;
-    long count = 0;
-    long pending = 0;
-    long verified = 0;
-    for (Map.Entry<ChunkId, Entry> me : chunks.entrySet()) {
-      ChunkId id = me.getKey();
-      count++;
-      if (me.getValue().pending() != null) {
-        pending++;
-      }
-      for (StoredVersion v : new StoredVersion[] {me.getValue().committed(), me.getValue().pending()}) {
-        if (v == null) {
-          continue;
-        }
-        String which = v == me.getValue().committed() ? "committed" : "pending";
-        if (!SizeClasses.valid(v.block())) {
-          problems.add(new Problem(id, Kind.BAD_BLOCK, which + " version " + v.version() + ": no such block "
-              + Long.toHexString(v.block())));
-          continue;
-        }
-        ChunkId owner = owners.putIfAbsent(v.block(), id);
-        if (owner == null) {
-          referenced += v.capacity();
-        } else if (!owner.equals(id)) {
-          problems.add(new Problem(id, Kind.SHARED_BLOCK, which + " version " + v.version() + ": block "
-              + SizeClasses.describe(v.block()) + " also belongs to chunk " + owner));
-        }
-        if (v.length() < 0 || v.length() > v.capacity()) {
-          problems.add(new Problem(id, Kind.BAD_BLOCK, which + " version " + v.version() + ": length "
-              + v.length() + " does not fit block " + SizeClasses.describe(v.block())));
-          continue;
-        }
-        long end = files.position(v.block()) + v.length();
-        long fileSize = files.fileSize(v.block());
-        if (v.length() > 0 && fileSize < end) {
-          problems.add(new Problem(id, Kind.BAD_BLOCK, which + " version " + v.version() + ": block "
-              + SizeClasses.describe(v.block()) + " ends at " + end + " but its data file has " + fileSize
-              + " bytes"));
-          continue;
-        }
-        if (verifyCrc) {
-          int crc = crcOf(v.block(), v.length());
-          verified++;
-          if (crc != v.crc32c()) {
-            problems.add(new Problem(id, Kind.CRC_MISMATCH, String.format("%s version %d: stored CRC32C %08x,"
-                + " content %08x (%d bytes in block %s)", which, v.version(), v.crc32c(), crc, v.length(),
-                SizeClasses.describe(v.block()))));
-          }
-        }
-      }
-    }
-    synchronized (pinLock) {
-      long deferred = 0;
-      for (long b : freeOnUnpin) {
-        deferred += SizeClasses.blockSizeOf(b);
-      }
-      long used = allocator.usedBytes();
-      if (used != referenced + deferred) {
-        problems.add(new Problem(null, Kind.ACCOUNTING, "allocator counts " + used + " bytes used, chunks reference "
-            + referenced + " and pinned freed blocks hold " + deferred));
-      }
-    }
-    return new CheckReport(count, pending, verified, problems);
-  }
-
-  private int crcOf(long block, int length) {
-    CRC32C crc = new CRC32C();
-    ByteBuffer buf = ByteBuffer.allocate(Math.min(length, 1 << 20));
-    for (int off = 0; off < length; ) {
-      int n = Math.min(buf.capacity(), length - off);
-      files.read(block, off, buf.clear().limit(n));
-      crc.update(buf.flip());
-      off += n;
-    }
-    return (int) crc.getValue();
   }
 
   // ---------------------------------------------------------------------------------------------- helpers
@@ -713,81 +502,9 @@ public final class CowChunkStore implements ChunkStore {
     }
   }
 
-  private static void checkChunkSize(int chunkSize) {
-    if (chunkSize < SizeClasses.MIN_BLOCK || chunkSize > SizeClasses.MAX_BLOCK || Integer.bitCount(chunkSize) != 1) {
-      throw CatenaException.of(Errno.EINVAL, "chunk size %d is not a power of two from 64KiB to 64MiB", chunkSize);
-    }
-  }
-
-  private static void checkVersion(ChunkId id, long committed, long version) {
-    if (version <= committed) {
-      throw CatenaException.of(Errno.EALREADY, "chunk %s: update version %d already committed (at %d)", id, version,
-          committed);
-    }
-    if (version != committed + 1) {
-      throw CatenaException.of(Errno.ESTALE, "chunk %s: update version %d but committed is %d: replica missed"
-          + " updates, needs resync", id, version, committed);
-    }
-  }
-
   private void checkRead(ChunkId id, long offset, int length) {
     ensureOpen();
-    if (offset < 0 || length < 0) {
-      throw CatenaException.of(Errno.EINVAL, "chunk %s: bad read range offset %d length %d", id, offset, length);
-    }
-  }
-
-  private StoredVersion pin(ChunkId id) {
-    synchronized (pinLock) {
-      Entry e = chunks.get(id);
-      if (e == null || e.committed() == null) {
-        throw CatenaException.of(Errno.ENOENT, "chunk %s has no committed version", id);
-      }
-      pins.merge(e.committed().block(), 1, Integer::sum);
-      return e.committed();
-    }
-  }
-
-  private void unpin(long block) {
-    synchronized (pinLock) {
-      int left = pins.merge(block, -1, Integer::sum);
-      if (left == 0) {
-        pins.remove(block);
-        if (freeOnUnpin.remove(block)) {
-          allocator.free(block);
-        }
-      }
-    }
-  }
-
-  /** Frees a block no record references any more, or defers it to the last unpin. */
-  private void release(long block) {
-    synchronized (pinLock) {
-      if (pins.containsKey(block)) {
-        freeOnUnpin.add(block);
-        return;
-      }
-      allocator.free(block);
-    }
-  }
-
-  private void releaseAll(Entry e) {
-    if (e.committed() != null) {
-      release(e.committed().block());
-    }
-    if (e.pending() != null && (e.committed() == null || e.pending().block() != e.committed().block())) {
-      release(e.pending().block());
-    }
-  }
-
-  private static ChunkMeta toMeta(ChunkId id, Entry e) {
-    StoredVersion c = e.committed();
-    StoredVersion p = e.pending();
-    StoredVersion any = c != null ? c : p;
-    int pendingBlockBytes = p != null && (c == null || p.block() != c.block()) ? p.capacity() : 0;
-    return new ChunkMeta(any.chainId(), id, c == null ? 0 : c.version(), any.chainVersion(),
-        c == null ? 0 : c.length(), c == null ? 0 : c.capacity(), c == null ? 0 : c.crc32c(), any.mtimeMillis(),
-        p == null ? 0 : p.version(), pendingBlockBytes);
+    StoreArguments.readRange(id, offset, length);
   }
 
   private void syncQuietly() {
@@ -811,7 +528,9 @@ public final class CowChunkStore implements ChunkStore {
       checkGate.writeLock().unlock();
     }
     if (syncer != null) {
-      syncer.shutdownNow();
+      // Not shutdownNow: interrupting a thread inside FileChannel.force closes that channel for everyone, and the
+      // final forceDirty below then fails with ClosedChannelException. The running sync finishes; no new one starts.
+      syncer.shutdown();
       try {
         syncer.awaitTermination(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {

@@ -32,6 +32,7 @@ public final class LocalCluster implements AutoCloseable {
 
   private final Path root;
   private final Config config;
+  private final Clock clock;
   private final StorageServer[] servers;
   private final Address[] addresses;
   private final Map<Long, NodeInfo> nodes = new LinkedHashMap<>();
@@ -41,8 +42,14 @@ public final class LocalCluster implements AutoCloseable {
   private long version = 1;
 
   public LocalCluster(Path root, int nodeCount, Config config) {
+    this(root, nodeCount, config, Clock.systemUTC());
+  }
+
+  /** As above, with every node measuring its deadlines on {@code clock} (a manual one in timeout tests). */
+  public LocalCluster(Path root, int nodeCount, Config config, Clock clock) {
     this.root = root;
     this.config = config;
+    this.clock = clock;
     this.servers = new StorageServer[nodeCount];
     this.addresses = new Address[nodeCount];
     this.routing = new ManualRoutingSource(new RoutingInfo(version, "local", List.of(), List.of(), List.of(),
@@ -83,7 +90,7 @@ public final class LocalCluster implements AutoCloseable {
       throw new IllegalStateException("node " + i + " is running");
     }
     servers[i] = new StorageServer(config, Address.tcp("127.0.0.1", 0), List.of(root.resolve("node-" + i)),
-        routing, Clock.systemUTC());
+        routing, clock);
     addresses[i] = servers[i].address();
     nodes.put(nodeId(i), new NodeInfo(nodeId(i), NodeType.STORAGE, addresses[i].toString(), NodeStatus.ALIVE,
         System.nanoTime(), 0, 0, ""));

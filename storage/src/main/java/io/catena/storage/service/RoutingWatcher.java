@@ -3,7 +3,6 @@ package io.catena.storage.service;
 import io.catena.common.cluster.RoutingInfo;
 import io.catena.common.cluster.RoutingSource;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -14,12 +13,16 @@ import java.util.function.Consumer;
  */
 final class RoutingWatcher implements AutoCloseable {
   private final RoutingSource source;
+  private final Duration retryWait;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final AutoCloseable subscription;
+  private volatile Consumer<RoutingInfo> listener = r -> {};
 
-  RoutingWatcher(RoutingSource source, Consumer<RoutingInfo> onChange) {
+  /** {@code retryWait} bounds every wait ({@code storage.retry_wait}). */
+  RoutingWatcher(RoutingSource source, Duration retryWait) {
     this.source = source;
+    this.retryWait = retryWait;
     this.subscription = source.subscribe(r -> {
       lock.lock();
       try {
@@ -27,21 +30,33 @@ final class RoutingWatcher implements AutoCloseable {
       } finally {
         lock.unlock();
       }
-      onChange.accept(r);
+      listener.accept(r);
     });
+  }
+
+  /**
+   * Tells {@code onChange} about every routing version published from now on (on the publisher's thread). Set
+   * once the listener's owner is built, which may itself need this watcher.
+   */
+  void listen(Consumer<RoutingInfo> onChange) {
+    listener = onChange;
   }
 
   RoutingInfo current() {
     return source.current();
   }
 
-  /** Asks the source for something newer than {@code seen}, then waits up to {@code max} for it to appear. */
-  RoutingInfo awaitNewer(long seen, Duration max) {
+  Duration retryWait() {
+    return retryWait;
+  }
+
+  /** Asks the source for something newer than {@code seen}, then waits up to the retry wait for it to appear. */
+  RoutingInfo awaitNewer(long seen) {
     RoutingInfo r = source.refresh(seen);
     if (r.version() > seen) {
       return r;
     }
-    long nanos = max.toNanos();
+    long nanos = retryWait.toNanos();
     lock.lock();
     try {
       while ((r = source.current()).version() <= seen && nanos > 0) {
@@ -63,9 +78,5 @@ final class RoutingWatcher implements AutoCloseable {
     } catch (Exception e) {
       // nothing to release beyond the listener
     }
-  }
-
-  static long nanos(Duration d) {
-    return TimeUnit.NANOSECONDS.convert(d);
   }
 }

@@ -37,7 +37,7 @@ public final class StorageServer implements AutoCloseable {
     StorageService svc = null;
     try {
       client = Rpc.client(config);
-      svc = new StorageService(targets, routing, client, config);
+      svc = new StorageService(targets, routing, client, config, clock);
       this.server = Rpc.server(config, bind, List.of(svc.definition()), authenticator);
     } catch (RuntimeException e) {
       if (svc != null) {

@@ -7,6 +7,8 @@ import io.catena.common.cluster.ChainTarget;
 import io.catena.common.cluster.ChunkId;
 import io.catena.common.cluster.PublicTargetState;
 import io.catena.common.cluster.RoutingInfo;
+import io.catena.common.retry.Retrier;
+import io.catena.common.time.Deadline;
 import io.catena.rpc.Attachment;
 import io.catena.rpc.RpcResponse;
 import io.catena.storage.ChunkMeta;
@@ -19,6 +21,7 @@ import io.catena.storage.proto.UpdateKind;
 import io.catena.storage.proto.UpdateReq;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,22 +37,30 @@ import org.slf4j.LoggerFactory;
  * successor's chunk metadata, send every chunk whose committed version, length or CRC32C differs (or that it
  * lacks) as a whole-chunk replacement, remove its extras, then declare sync done. Each chunk is compared and sent
  * under this target's chunk lock, so it serialises with live writes, which reach the syncing successor as
- * whole-chunk replacements too. One worker per chain at a time. Thread-safe.
+ * whole-chunk replacements too. One worker per chain at a time. A sync gets {@code syncTimeout} in all, measured
+ * on the retrier's clock; each of its calls is retried while routing changes and the successor is still syncing.
+ * Thread-safe: the running and finished syncs are concurrent maps keyed by chain.
  */
 final class SyncWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SyncWorker.class);
 
   private record Job(long successor, Thread thread) {}
 
-  private final StorageService service;
+  private final RoutingWatcher routing;
+  private final PeerCalls peers;
+  private final Retrier retrier;
+  private final Duration syncTimeout;
   private final int batch;
   private final ConcurrentHashMap<Long, Job> running = new ConcurrentHashMap<>();
   // chain id -> "successor@chainVersion" of the last finished sync: not repeated while routing still says syncing.
   private final ConcurrentHashMap<Long, String> finished = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  SyncWorker(StorageService service, int batch) {
-    this.service = service;
+  SyncWorker(RoutingWatcher routing, PeerCalls peers, Retrier retrier, Duration syncTimeout, int batch) {
+    this.routing = routing;
+    this.peers = peers;
+    this.retrier = retrier;
+    this.syncTimeout = syncTimeout;
     this.batch = batch;
   }
 
@@ -58,7 +69,7 @@ final class SyncWorker implements AutoCloseable {
     if (closed) {
       return;
     }
-    Optional<ChainInfo> now = service.routing().current().chain(t.chainId());
+    Optional<ChainInfo> now = routing.current().chain(t.chainId());
     String key = successor + "@" + now.map(ChainInfo::version).orElse(0L);
     if (key.equals(finished.get(t.chainId()))) {
       return;
@@ -80,10 +91,10 @@ final class SyncWorker implements AutoCloseable {
   }
 
   private void run(Target t, long succ) {
-    long deadline = System.nanoTime() + service.forwardTimeout().toNanos() * 20;
+    Deadline deadline = Deadline.in(retrier.clock(), syncTimeout);
     ChainInfo c = stillSyncing(t, succ);
     LOG.info("{}: resyncing target {} ({})", t, succ, c);
-    call(t, succ, deadline, (ch) -> service.call(service.routing().current(), succ, StorageRpc.SYNC_START,
+    call(t, succ, deadline, ch -> peers.call(routing.current(), succ, StorageRpc.SYNC_START,
         SyncReq.newBuilder().setTargetId(succ).setChainId(t.chainId()).setChainVersion(ch.version()).build(), null,
         deadline));
     Map<ChunkId, ChunkMetaP> remote = new TreeMap<>();
@@ -94,7 +105,7 @@ final class SyncWorker implements AutoCloseable {
         b.setBegin(StorageRpc.toProto(next));
       }
       DumpChunkMetaResp page;
-      try (RpcResponse<DumpChunkMetaResp> r = service.call(service.routing().current(), succ,
+      try (RpcResponse<DumpChunkMetaResp> r = peers.call(routing.current(), succ,
           StorageRpc.DUMP_CHUNK_META, b.build(), null, deadline)) {
         page = r.message();
       }
@@ -134,10 +145,10 @@ final class SyncWorker implements AutoCloseable {
               && theirs.getLength() == m.length() && theirs.getCrc32C() == m.crc32c()) {
             continue;
           }
-          ByteBuf content = Unpooled.wrappedBuffer(StorageService.committedContent(t, id));
+          ByteBuf content = Unpooled.wrappedBuffer(t.committedContent(id));
           try {
-            int crc = StorageService.crc32c(content);
-            call(t, succ, deadline, ch -> service.call(service.routing().current(), succ, StorageRpc.UPDATE,
+            int crc = ByteBufs.crc32c(content);
+            call(t, succ, deadline, ch -> peers.call(routing.current(), succ, StorageRpc.UPDATE,
                 update(t, succ, ch, id, UpdateKind.REPLACE, m.committedVersion(), content.readableBytes(), crc),
                 Attachment.of(content.retainedSlice()), deadline));
           } finally {
@@ -145,13 +156,13 @@ final class SyncWorker implements AutoCloseable {
           }
           sent++;
         } else if (theirs != null) {
-          call(t, succ, deadline, ch -> service.call(service.routing().current(), succ, StorageRpc.UPDATE,
+          call(t, succ, deadline, ch -> peers.call(routing.current(), succ, StorageRpc.UPDATE,
               update(t, succ, ch, id, UpdateKind.REMOVE, 0, 0, 0), null, deadline));
           removed++;
         }
       }
     }
-    call(t, succ, deadline, ch -> service.call(service.routing().current(), succ, StorageRpc.SYNC_DONE,
+    call(t, succ, deadline, ch -> peers.call(routing.current(), succ, StorageRpc.SYNC_DONE,
         SyncReq.newBuilder().setTargetId(succ).setChainId(t.chainId()).setChainVersion(ch.version()).build(), null,
         deadline));
     LOG.info("{}: resync of target {} done: {} chunks compared, {} sent, {} removed", t, succ, all.size(), sent,
@@ -168,26 +179,28 @@ final class SyncWorker implements AutoCloseable {
   }
 
   /** Runs one call with the current chain, retrying retryable failures while the successor is still syncing. */
-  private void call(Target t, long succ, long deadline, Function<ChainInfo, RpcResponse<?>> op) {
+  private void call(Target t, long succ, Deadline deadline, Function<ChainInfo, RpcResponse<?>> op) {
+    Retrier.Attempts attempts = retrier.begin(deadline);
     while (true) {
       ChainInfo c = stillSyncing(t, succ);
       try {
         op.apply(c).close();
         return;
       } catch (CatenaException e) {
-        if (!e.isRetryable() || System.nanoTime() > deadline || closed) {
+        if (!e.isRetryable() || closed) {
           throw e;
         }
-        service.routing().awaitNewer(service.routing().current().version(), service.retryWait());
+        attempts.failedNoPause(e);
+        routing.awaitNewer(routing.current().version());
       }
     }
   }
 
   private ChainInfo stillSyncing(Target t, long succ) {
-    RoutingInfo r = service.routing().current();
+    RoutingInfo r = routing.current();
     ChainInfo c = r.chain(t.chainId()).orElseThrow(
         () -> CatenaException.of(Errno.ECANCELED, "chain %d vanished", t.chainId()));
-    Optional<ChainTarget> s = StorageService.successor(c, t.targetId());
+    Optional<ChainTarget> s = ChainReplicator.successor(c, t.targetId());
     if (c.stateOf(t.targetId()).orElse(null) != PublicTargetState.SERVING || s.isEmpty()
         || s.get().targetId() != succ || s.get().state() != PublicTargetState.SYNCING) {
       throw CatenaException.of(Errno.ECANCELED, "resync of target %d cancelled: %s", succ, c);

@@ -1,9 +1,12 @@
 package io.catena.storage.service;
 
 import io.catena.common.cluster.ChunkId;
+import io.catena.storage.ChunkMeta;
 import io.catena.storage.ChunkStore;
 import io.catena.storage.proto.WriteResp;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -96,6 +99,15 @@ public final class Target {
 
   void setUpToDate(boolean v) {
     upToDate = v;
+  }
+
+  /** The chunk's whole committed content (empty when it has none), read into the heap. */
+  ByteBuffer committedContent(ChunkId chunk) {
+    Optional<ChunkMeta> m = store.meta(chunk);
+    if (m.isEmpty() || !m.get().hasCommitted()) {
+      return ByteBuffer.allocate(0);
+    }
+    return store.read(chunk, 0, m.get().length()).data();
   }
 
   /** Locks one chunk (blocking; meant for virtual threads); close the result to unlock. */

@@ -1,11 +1,11 @@
 /**
  * The storage service (ARCHITECTURE §4): {@link io.catena.storage.service.StorageServer} wires a
  * {@link io.catena.storage.service.TargetManager} (targets = chunk stores in {@code <disk>/targets/<id>}), the
- * {@link io.catena.storage.service.StorageService} (CRAQ write path, reads, target administration, the target side
- * of resync) and a routing source; {@link io.catena.storage.service.SyncWorker} is the predecessor side of resync;
- * {@link io.catena.storage.service.StorageProcess} is the {@code catena storage} role (routing cache + node agent);
- * {@link io.catena.storage.service.LocalCluster} runs several nodes in one JVM with hand-driven routing (tests,
- * benchmarks).
+ * {@link io.catena.storage.service.StorageService} (the RPC surface, mapping each request onto the chain replicator
+ * for CRAQ writes, the range remover, the chunk reads, the two sides of resync and the target states) and a routing
+ * source; {@link io.catena.storage.service.StorageProcess} is the {@code catena storage} role (routing cache + node
+ * agent); {@link io.catena.storage.service.LocalCluster} runs several nodes in one JVM with hand-driven routing
+ * (tests, benchmarks).
  *
  * <h2>Status codes</h2>
  * <pre>

@@ -15,7 +15,6 @@ import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.storage.client.StorageClient;
 import io.catena.storage.client.StorageClient.ReadData;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,10 +89,8 @@ class FailoverAndResyncTest {
   void assertAckedReadable() {
     for (Map.Entry<ChunkId, byte[]> e : acked.entrySet()) {
       ReadData d = get(client.read(1, e.getKey(), 0, CHUNK));
-      try {
-        assertArrayEquals(e.getValue(), ByteBufUtil.getBytes(d.data()), "chunk " + e.getKey());
-      } finally {
-        d.data().release();
+      try (d) {
+        assertArrayEquals(e.getValue(), d.data().toArray(), "chunk " + e.getKey());
       }
     }
   }

@@ -140,6 +140,7 @@ class RejectionTest {
         .setChainVersion(cluster.chain(1).version()).setChunk(StorageRpc.toProto(CHUNK)).setLength(4096)).build();
     try (RpcResponse<ReadResp> r = get(rpc.call(cluster.server(2).address(), StorageRpc.READ, read))) {
       assertEquals(Errno.EAGAIN.code(), r.message().getResults(0).getErrno());
+      assertTrue(r.message().getResults(0).getRetryable(), "a refused read item says it may be retried");
     }
     // Writes no longer reach it, and it refuses updates sent to it.
     byte[] d2 = bytes(2, 4096);

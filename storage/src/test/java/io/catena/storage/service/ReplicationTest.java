@@ -15,8 +15,6 @@ import io.catena.storage.client.StorageClient;
 import io.catena.storage.client.StorageClient.ReadData;
 import io.catena.storage.client.StorageClient.ReadRange;
 import io.catena.storage.client.StorageClient.WriteResult;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,10 +57,8 @@ class ReplicationTest {
   }
 
   private static byte[] data(ReadData d) {
-    try {
-      return ByteBufUtil.getBytes(d.data());
-    } finally {
-      d.data().release();
+    try (d) {
+      return d.data().toArray();
     }
   }
 
@@ -168,7 +164,7 @@ class ReplicationTest {
             int c = rnd.nextInt(chunks);
             try {
               ReadData d = get(client.read(1, new ChunkId(3, c), 0, chunkSize));
-              d.data().release();
+              d.close();
               Integer prev = seen.putIfAbsent(c + "@" + d.version(), d.chunkCrc32c());
               if (prev != null && prev != d.chunkCrc32c()) {
                 conflicts.add("chunk " + c + " v" + d.version() + " read with two contents");

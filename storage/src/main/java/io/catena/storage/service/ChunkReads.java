@@ -1,0 +1,86 @@
+package io.catena.storage.service;
+
+import io.catena.common.CatenaException;
+import io.catena.common.Status;
+import io.catena.common.cluster.ChainInfo;
+import io.catena.rpc.Attachment;
+import io.catena.rpc.RpcReply;
+import io.catena.storage.ChunkReadHandle;
+import io.catena.storage.ReadResult;
+import io.catena.storage.StorageRpc;
+import io.catena.storage.proto.QueryLastChunkReq;
+import io.catena.storage.proto.QueryLastChunkResp;
+import io.catena.storage.proto.ReadItem;
+import io.catena.storage.proto.ReadReq;
+import io.catena.storage.proto.ReadResp;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The read side of the storage protocol on a serving replica: committed bytes of one or more chunk ranges, each
+ * item answered on its own (a refused item carries its status in the reply, the others are still served), and the
+ * last chunk of a range. Thread-safe: no state of its own; reads never wait for updates.
+ */
+final class ChunkReads {
+  private final TargetGuard guard;
+
+  ChunkReads(TargetGuard guard) {
+    this.guard = guard;
+  }
+
+  RpcReply<ReadResp> read(ReadReq req) {
+    List<ReadItem> items = req.getItemsList();
+    ReadResp.Builder out = ReadResp.newBuilder();
+    if (items.size() == 1) {
+      // One item: send straight from the data file (sendfile), never through the heap.
+      ReadItem it = items.get(0);
+      try {
+        Target t = readable(it);
+        ChunkReadHandle h = t.store().openRead(StorageRpc.fromProto(it.getChunk()), it.getOffset(), it.getLength());
+        out.addResults(io.catena.storage.proto.ReadResult.newBuilder().setLength(h.length()).setVersion(h.version())
+            .setChunkLength(h.chunkLength()).setChunkCrc32C(h.chunkCrc32c()));
+        return RpcReply.of(out.build(), Attachment.ofFile(h.channel(), h.position(), h.length(), h::close));
+      } catch (RuntimeException e) {
+        out.addResults(error(e));
+        return RpcReply.of(out.build());
+      }
+    }
+    List<ByteBuffer> parts = new ArrayList<>();
+    for (ReadItem it : items) {
+      try {
+        Target t = readable(it);
+        ReadResult r = t.store().read(StorageRpc.fromProto(it.getChunk()), it.getOffset(), it.getLength());
+        parts.add(r.data());
+        out.addResults(io.catena.storage.proto.ReadResult.newBuilder().setLength(r.data().remaining())
+            .setVersion(r.version()).setChunkLength(r.chunkLength()).setChunkCrc32C(r.chunkCrc32c()));
+      } catch (RuntimeException e) {
+        out.addResults(error(e));
+      }
+    }
+    ByteBuf att = Unpooled.wrappedBuffer(parts.toArray(ByteBuffer[]::new));
+    return RpcReply.of(out.build(), Attachment.of(att));
+  }
+
+  QueryLastChunkResp lastChunk(QueryLastChunkReq req) {
+    Target t = guard.target(req.getTargetId());
+    ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
+    TargetGuard.requireState(t, c, false);
+    return t.store().lastChunk(StorageRpc.fromProto(req.getBegin()), StorageRpc.fromProto(req.getEnd()))
+        .map(m -> QueryLastChunkResp.newBuilder().setFound(true).setChunk(StorageRpc.toProto(m.chunkId()))
+            .setLength(m.length()).setVersion(m.committedVersion()).build())
+        .orElse(QueryLastChunkResp.getDefaultInstance());
+  }
+
+  private Target readable(ReadItem it) {
+    return guard.readable(it.getTargetId(), it.getChainId(), it.getChainVersion());
+  }
+
+  private static io.catena.storage.proto.ReadResult error(RuntimeException e) {
+    Status s = CatenaException.statusOf(e);
+    return io.catena.storage.proto.ReadResult.newBuilder().setErrno(s.code().code()).setMessage(s.message())
+        .setRetryable(s.retryable()).build();
+  }
+}
