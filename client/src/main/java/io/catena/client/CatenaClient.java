@@ -4,6 +4,7 @@ import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.cluster.NodeType;
 import io.catena.common.config.Config;
+import io.catena.common.config.ConfigSchema;
 import io.catena.meta.DirEntry;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
@@ -39,21 +40,27 @@ public final class CatenaClient implements AutoCloseable {
   private final UserInfo user;
   private final String clientId;
   private final AtomicLong requestSeq = new AtomicLong();
+  private final OpenFiles files;
   private final AutoCloseable owned;
 
   /**
+   * A client whose open files use the {@link ClientConfig} defaults.
+   *
    * @param clientId this client's session id with mgmtd: names its write sessions and makes retried mutations
    *     idempotent
    */
   public CatenaClient(MetaService meta, FileLayoutIo io, UserInfo user, String clientId) {
-    this(meta, io, user, clientId, null);
+    this(meta, io, user, clientId, Config.defaults(ConfigSchema.fromHolders(ClientConfig.class)), null);
   }
 
-  private CatenaClient(MetaService meta, FileLayoutIo io, UserInfo user, String clientId, AutoCloseable owned) {
+  /** @param config carries the {@link ClientConfig} keys its open files follow (write-behind, length hints) */
+  private CatenaClient(MetaService meta, FileLayoutIo io, UserInfo user, String clientId, Config config,
+      AutoCloseable owned) {
     this.meta = meta;
     this.io = io;
     this.user = user;
     this.clientId = clientId;
+    this.files = new OpenFiles(meta, io, () -> config);
     this.owned = owned;
   }
 
@@ -64,7 +71,10 @@ public final class CatenaClient implements AutoCloseable {
    */
   public static CatenaClient connect(Config config, UserInfo user) {
     ClusterConnection c = ClusterConnection.open(config, NodeType.FUSE, "java", "java client");
-    return new CatenaClient(c.meta(), c.io(), user, c.clientId(), c);
+    // A program's configuration need not declare the client.* keys; they then keep their defaults.
+    Config clientKeys = config.schema().contains(ClientConfig.WRITE_BEHIND) ? config
+        : Config.defaults(ConfigSchema.fromHolders(ClientConfig.class));
+    return new CatenaClient(c.meta(), c.io(), user, c.clientId(), clientKeys, c);
   }
 
   /** Closes the cluster connection this client opened in {@link #connect}; a client built on parts owns none. */
@@ -208,7 +218,7 @@ public final class CatenaClient implements AutoCloseable {
       Inode ino = stat(path);
       r = meta.open(user, ino.id(), flags, clientId);
     }
-    return new CatenaFile(this, r.inode(), r.sessionId(), flags);
+    return new CatenaFile(files.open(r, flags), user);
   }
 
   private record ParentAndName(Inode parent, String name) {}

@@ -1,77 +1,52 @@
 package io.catena.client;
 
 import io.catena.common.CatenaException;
-import io.catena.common.Futures;
-import io.catena.common.Errno;
 import io.catena.meta.Inode;
-import io.catena.meta.OpenFlags;
+import io.catena.meta.UserInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An open file: positional reads and writes straight to the storage chains, and stream views. The length seen by
- * readers of this handle is the larger of the length at open and what this handle wrote; {@link #sync} and
- * {@link #close} make meta record the exact length from storage. Thread-safe: positional calls may run
- * concurrently; close once.
+ * An open file of a {@link CatenaClient}: positional reads and writes straight to the storage chains, and stream
+ * views, acting as the client's user. What a handle does ({@link OpenFile}) is what a FUSE mount's handles do: the
+ * length readers see is the larger of the length at open and what this client wrote, writes go through the
+ * client's write-behind ({@code client.write_behind}: a failed write may surface at a later call, at the latest at
+ * {@link #sync} or {@link #close}), and {@link #sync} and {@link #close} make meta record the exact length.
+ * Thread-safe: positional calls may run concurrently; close once.
  */
 public final class CatenaFile implements AutoCloseable {
-  private final CatenaClient client;
-  private final Inode inode;
-  private final long sessionId;
-  private final int flags;
-  private final AtomicLong length;
-  private volatile boolean wrote;
-  private volatile boolean closed;
+  private final OpenFile file;
+  private final UserInfo user;
 
-  CatenaFile(CatenaClient client, Inode inode, long sessionId, int flags) {
-    this.client = client;
-    this.inode = inode;
-    this.sessionId = sessionId;
-    this.flags = flags;
-    this.length = new AtomicLong(inode.length());
+  CatenaFile(OpenFile file, UserInfo user) {
+    this.file = file;
+    this.user = user;
   }
 
   public Inode inode() {
-    return inode;
+    return file.inode();
   }
 
-  /** The length as this handle knows it. */
+  /** The length as this client knows it. */
   public long length() {
-    return length.get();
+    return file.length();
   }
 
   /** Reads into {@code dst} from {@code position}; returns bytes read, or -1 at end of file. */
   public int read(long position, ByteBuffer dst) {
-    checkOpen();
-    if (!OpenFlags.readable(flags)) {
-      throw CatenaException.of(Errno.EBADF, "file %d is not open for reading", inode.id());
-    }
-    return Futures.join(client.io().read(inode.id(), inode.layout(), length.get(), position, dst));
+    return file.read(position, dst);
   }
 
   /** Writes all remaining bytes of {@code src} at {@code position} (at the end with O_APPEND); returns the count. */
   public int write(long position, ByteBuffer src) {
-    checkOpen();
-    if (!OpenFlags.writable(flags)) {
-      throw CatenaException.of(Errno.EBADF, "file %d is not open for writing", inode.id());
-    }
-    long at = (flags & OpenFlags.O_APPEND) != 0 ? length.get() : position;
-    int n = src.remaining();
-    Futures.join(client.io().write(inode.id(), inode.layout(), at, src));
-    src.position(src.position() + n);
-    wrote = true;
-    length.accumulateAndGet(at + n, Math::max);
-    return n;
+    return file.write(user, position, src);
   }
 
-  /** fsync: the data is already committed on every replica; this makes meta record the exact length. */
+  /** fsync: waits for the writes in flight and makes meta record the exact length. */
   public void sync() {
-    checkOpen();
-    Inode now = client.meta().sync(client.user(), inode.id(), sessionId, wrote);
-    length.accumulateAndGet(now.length(), Math::max);
+    file.flush(user);
   }
 
   public InputStream inputStream(long start) {
@@ -121,19 +96,6 @@ public final class CatenaFile implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (sessionId != 0 || wrote) {
-      client.meta().close(client.user(), inode.id(), sessionId, wrote);
-    }
+    file.close(user);
   }
-
-  private void checkOpen() {
-    if (closed) {
-      throw CatenaException.of(Errno.EBADF, "file %d is closed", inode.id());
-    }
-  }
-
 }

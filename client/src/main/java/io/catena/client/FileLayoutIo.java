@@ -15,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Positional file I/O on top of chunk I/O: splits a range at chunk boundaries, finds each chunk's chain from the
  * file's layout alone (meta is never on the data path) and runs the pieces in parallel. Holes (missing chunks, or
- * bytes past a chunk's end but inside the file) read as zeros. Thread-safe: stateless apart from its collaborators.
+ * bytes past a chunk's end but inside the file) read as zeros. Every failure, a bad offset or a chain table missing
+ * from the routing information included, completes the returned future exceptionally: nothing is thrown. Thread-safe:
+ * stateless apart from its collaborators.
  */
 public final class FileLayoutIo {
   private final ChunkIo chunks;
@@ -28,6 +30,14 @@ public final class FileLayoutIo {
 
   /** Writes all remaining bytes of {@code data} at {@code offset} of file {@code inode}. */
   public CompletableFuture<Void> write(long inode, Layout layout, long offset, ByteBuffer data) {
+    try {
+      return writePieces(inode, layout, offset, data);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletableFuture<Void> writePieces(long inode, Layout layout, long offset, ByteBuffer data) {
     checkOffset(offset, data.remaining());
     ChainTable table = table(layout);
     List<CompletableFuture<Void>> parts = new ArrayList<>();
@@ -51,6 +61,15 @@ public final class FileLayoutIo {
    * (short only at end of file, -1 when {@code offset} is at or past it).
    */
   public CompletableFuture<Integer> read(long inode, Layout layout, long fileLength, long offset, ByteBuffer dst) {
+    try {
+      return readPieces(inode, layout, fileLength, offset, dst);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletableFuture<Integer> readPieces(long inode, Layout layout, long fileLength, long offset,
+      ByteBuffer dst) {
     checkOffset(offset, 0);
     if (offset >= fileLength) {
       return CompletableFuture.completedFuture(dst.hasRemaining() ? -1 : 0);

@@ -2,6 +2,7 @@ package io.catena.client;
 
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
+import io.catena.common.Futures;
 import io.catena.common.Status;
 import io.catena.meta.Layout;
 import java.nio.ByteBuffer;
@@ -112,14 +113,13 @@ public final class WritePipeline {
   // Called without the monitor: the storage client may block or complete on its I/O threads, and those threads
   // call finished(), which needs the monitor.
   private void submit(Submission s) {
-    CompletableFuture<Void> done;
-    try {
-      done = io.write(inode, layout, s.slot().offset(), s.data());
-    } catch (RuntimeException e) {
-      finished(s.slot(), e);
-      throw e;
-    }
+    CompletableFuture<Void> done = io.write(inode, layout, s.slot().offset(), s.data());
     done.whenComplete((v, e) -> finished(s.slot(), e));
+    if (done.isCompletedExceptionally()) {
+      // Failed at once (a bad offset, a chain table missing from routing): the write that caused it fails
+      // itself rather than a later one.
+      Futures.join(done);
+    }
   }
 
   /** Sends what is gathered and waits until everything written so far is committed; throws the first failure. */

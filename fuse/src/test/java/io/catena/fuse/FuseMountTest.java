@@ -467,34 +467,4 @@ class FuseMountTest {
     }
     mount = null;
   }
-
-  @Test
-  void throughput_dd1MiBBlocks() throws Exception {
-    Map<String, String> results = new java.util.TreeMap<>();
-    for (boolean direct : new boolean[] {false, true}) {
-      remount(Map.of("fuse.direct_io", Boolean.toString(direct)));
-      String f = mnt.resolve("dd").toString();
-      String w = ok("dd", "if=/dev/zero", "of=" + f, "bs=1M", "count=256", "conv=fsync");
-      String r = ok("dd", "if=" + f, "of=/dev/null", "bs=1M");
-      results.put("memory fs, " + (direct ? "direct_io" : "page cache"), "write " + last(w) + ", read " + last(r)
-          + ", readers " + mount.threads());
-    }
-    for (boolean direct : new boolean[] {false, true}) {
-      mount.close();
-      mount = FuseMount.mount(mnt, new NullFileSystem(),
-          TestSupport.config(Map.of("fuse.direct_io", Boolean.toString(direct))), "catenatest");
-      String f = mnt.resolve("null").toString();
-      String w = ok("dd", "if=/dev/zero", "of=" + f, "bs=1M", "count=1024", "conv=notrunc");
-      String r = ok("dd", "if=" + f, "of=/dev/null", "bs=1M", "count=1024");
-      results.put("null fs, " + (direct ? "direct_io" : "page cache"), "write " + last(w) + ", read " + last(r)
-          + ", readers " + mount.threads());
-    }
-    results.forEach((k, v) -> System.out.println("dd 1 MiB blocks, " + k + ": " + v));
-  }
-
-  private static String last(String ddOutput) {
-    String[] lines = ddOutput.trim().split("\n");
-    String l = lines[lines.length - 1];
-    return l.substring(l.lastIndexOf(',') + 1).trim();
-  }
 }

@@ -2,9 +2,9 @@ package io.catena.fuse.catena;
 
 import io.catena.client.ClientConfig;
 import io.catena.client.FileLayoutIo;
-import io.catena.client.WritePipeline;
+import io.catena.client.OpenFile;
+import io.catena.client.OpenFiles;
 import io.catena.common.CatenaException;
-import io.catena.common.Futures;
 import io.catena.common.Errno;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
@@ -21,22 +21,24 @@ import io.catena.fuse.OpenReply;
 import io.catena.fuse.RequestContext;
 import io.catena.fuse.SetAttr;
 import io.catena.fuse.StatFs;
-import io.catena.meta.DirEntry;
+import io.catena.fuse.catena.DirListings.Listed;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.OpenResult;
-import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.UserInfo;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,19 +51,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * call it concurrently.
  */
 public final class CatenaFileSystem implements FuseFileSystem {
-  private static final int READDIR_PAGE = 512;
-
   private final MetaService meta;
-  private final FileLayoutIo fileIo;
   private final LiveConfig conf;
   private final ControlDir control;
   private final String clientId;
-  private final OpenFiles files = new OpenFiles();
-  /** One directory entry as listed: its name, its id and type, and its attributes for readdirplus. */
-  private record Listed(String name, long ino, int mode, Inode attrs) {}
-
-  private final Map<Long, List<Listed>> dirListings = new ConcurrentHashMap<>();
-  private final AtomicLong nextDirHandle = new AtomicLong(1);
+  private final OpenFiles files;
+  /** Per open handle that has been read from, its atime update (a completed future when none was due). */
+  private final Map<Long, CompletableFuture<Void>> atimeUpdates = new ConcurrentHashMap<>();
+  private final DirListings dirs;
   private final AtomicLong requestSeq = new AtomicLong();
   /**
    * Per regular file the kernel knows, the length last handed to it in attributes. The kernel clamps buffered reads
@@ -91,9 +88,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
    */
   public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId, Config config) {
     this.meta = meta;
-    this.fileIo = io;
     this.clientId = clientId;
     this.conf = new LiveConfig(config);
+    this.files = new OpenFiles(meta, io, conf::get);
+    this.dirs = new DirListings(meta);
     this.control = new ControlDir(meta, conf, this::request);
   }
 
@@ -219,7 +217,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
         c.has(SetAttr.SIZE) ? c.size() : null,
         atime, mtime, null);
     if (c.has(SetAttr.SIZE)) {
-      drain(files.openInode(toMeta(ino))); // writes still in flight must not land after the truncation
+      files.drainWrites(toMeta(ino));
     }
     Inode after = meta.setattr(user(ctx), toMeta(ino), change);
     if (c.has(SetAttr.SIZE)) {
@@ -302,11 +300,20 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return control.open(ctx, ino, flags);
     }
     OpenResult r = meta.open(user(ctx), toMeta(ino), flags, clientId);
-    long fh = files.open(r.inode(), r.sessionId(), flags);
+    OpenFile f = files.open(r, handleFlags(flags));
     if (r.inode().isFile()) {
       dropStaleSize(r.inode().id());
     }
-    return OpenReply.of(fh);
+    return OpenReply.of(f.handle());
+  }
+
+  /**
+   * What a handle allows, from the kernel's open flags: reads always. The kernel checks a descriptor's access mode
+   * before any read(2) reaches the mount, and reads through write-only handles itself (pages a partial write fills
+   * under the writeback cache, mmap).
+   */
+  private static int handleFlags(int kernelFlags) {
+    return OpenFlags.writable(kernelFlags) ? (kernelFlags & ~OpenFlags.O_ACCMODE) | OpenFlags.O_RDWR : kernelFlags;
   }
 
   /**
@@ -333,8 +340,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
     noControl("create", parent, name);
     OpenResult r = meta.create(user(ctx), toMeta(parent), name, mode & 07777, flags | OpenFlags.O_CREAT, clientId,
         request());
-    long fh = files.open(r.inode(), r.sessionId(), flags);
-    return new CreateReply(entry(r.inode()), OpenReply.of(fh));
+    OpenFile f = files.open(r, handleFlags(flags));
+    return new CreateReply(entry(r.inode()), OpenReply.of(f.handle()));
   }
 
   @Override
@@ -342,14 +349,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (ControlDir.isVirtualHandle(fh)) {
       return control.read(fh, offset, size);
     }
-    OpenFiles.Handle h = files.get(fh);
-    if (h.atime == null) {
-      touchAtime(ctx, h);
-    }
-    drain(h.file); // read-your-writes through the write-behind
-    Inode inode = h.file.inode;
+    OpenFile f = files.get(fh);
+    atimeUpdates.computeIfAbsent(fh, k -> touchAtimeIfDue(ctx, f.inode()));
     ByteBuffer dst = scratch.limit(size);
-    int n = Futures.join(fileIo.read(inode.id(), inode.layout(), h.file.length.get(), offset, dst));
+    int n = f.read(offset, dst);
     return dst.flip().limit(Math.max(n, 0));
   }
 
@@ -358,62 +361,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (ControlDir.isVirtualHandle(fh)) {
       return control.write(fh, data);
     }
-    OpenFiles.Handle h = files.get(fh);
-    if (!OpenFlags.writable(h.flags)) {
-      throw CatenaException.of(Errno.EBADF, "handle %d is not open for writing", fh);
-    }
-    Inode inode = h.file.inode;
-    int n = data.remaining();
-    long at = (h.flags & OpenFlags.O_APPEND) != 0 ? h.file.length.get() : offset;
-    CatenaException refused = h.growthRefused;
-    if (refused != null && at + n > h.file.length.get()) {
-      throw new CatenaException(refused.status());
-    }
-    // An inode that already has a write-behind keeps it, whatever set-conf says now: a synchronous write next to
-    // writes still in flight could overtake them on the same bytes.
-    if (conf.get(ClientConfig.WRITE_BEHIND).bytes() > 0 || hasPipeline(h.file)) {
-      pipeline(h.file).write(at, data);
-    } else {
-      Futures.join(fileIo.write(inode.id(), inode.layout(), at, data));
-    }
-    long length = h.file.length.accumulateAndGet(at + n, Math::max);
-    h.dirty = true;
-    h.wrote = true;
-    hintLengthIfDue(ctx, h, length);
-    return n;
-  }
-
-  /**
-   * Tells meta, in the background, that a file being written has grown by {@code client.length_hint_step} since it
-   * last said so (one report in flight per handle). Meta charges the growth to directory quotas; its EDQUOT makes
-   * this handle's next growing write fail, so a quota is overshot by at most a step plus what was in flight.
-   */
-  private void hintLengthIfDue(RequestContext ctx, OpenFiles.Handle h, long length) {
-    long step = conf.get(ClientConfig.LENGTH_HINT_STEP).bytes();
-    if (step == 0 || h.sessionId == 0 || length < h.hintedLength + step || !h.hinting.compareAndSet(false, true)) {
-      return;
-    }
-    UserInfo u = user(ctx);
-    Inode inode = h.file.inode;
-    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-    h.hint = done;
-    Thread.ofVirtual().name("length-hint-" + inode.id()).start(() -> {
-      try {
-        meta.lengthHint(u, inode.id(), h.sessionId, length, inode.truncateVersion());
-        h.hintedLength = length;
-      } catch (CatenaException e) {
-        if (e.errno() == Errno.EDQUOT) {
-          h.growthRefused = e;
-        } else {
-          LOG.debug("length hint for inode {} failed: {}", inode.id(), e.toString());
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("length hint for inode {} failed", inode.id(), e);
-      } finally {
-        h.hinting.set(false);
-        done.complete(null);
-      }
-    });
+    return files.get(fh).write(user(ctx), offset, data);
   }
 
   @Override
@@ -422,9 +370,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
       control.flush(fh);
       return;
     }
-    OpenFiles.Handle h = files.get(fh);
-    awaitAtime(h);
-    syncIfDirty(ctx, h);
+    OpenFile f = files.get(fh);
+    awaitQuietly(atimeUpdates.get(fh)); // atime is advisory: close(2) does not fail or hang for it
+    f.flush(user(ctx));
   }
 
   @Override
@@ -432,48 +380,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (ControlDir.isVirtualHandle(fh)) {
       return;
     }
-    syncIfDirty(ctx, files.get(fh));
-  }
-
-  private WritePipeline pipeline(OpenFiles.OpenInode f) {
-    synchronized (f) {
-      if (f.pipeline == null) {
-        // client.write_behind as it is now: a set-conf change applies to files opened for writing afterwards.
-        f.pipeline = new WritePipeline(fileIo, f.inode.id(), f.inode.layout(),
-            Math.max(1, conf.get(ClientConfig.WRITE_BEHIND).bytes()));
-      }
-      return f.pipeline;
-    }
-  }
-
-  private static boolean hasPipeline(OpenFiles.OpenInode f) {
-    synchronized (f) {
-      return f.pipeline != null;
-    }
-  }
-
-  /** Waits for the inode's writes still in flight on this mount; throws the first that failed. */
-  private static void drain(OpenFiles.OpenInode f) {
-    WritePipeline p;
-    if (f == null) {
-      return;
-    }
-    synchronized (f) {
-      p = f.pipeline;
-    }
-    if (p != null) {
-      p.drain();
-    }
-  }
-
-  private void syncIfDirty(RequestContext ctx, OpenFiles.Handle h) {
-    drain(h.file);
-    awaitQuietly(h.hint); // a hint landing after the exact length would be ignored, but not after the session ends
-    if (h.dirty) {
-      h.dirty = false;
-      Inode now = meta.sync(user(ctx), h.file.inode.id(), h.sessionId, true);
-      h.file.length.accumulateAndGet(now.length(), Math::max);
-    }
+    files.get(fh).flush(user(ctx));
   }
 
   @Override
@@ -482,15 +389,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
       control.release(fh);
       return;
     }
-    OpenFiles.Handle h = files.get(fh);
-    try {
-      drain(h.file);
-    } finally {
-      files.release(fh);
-      if (h.sessionId != 0 || h.wrote) {
-        meta.close(user(ctx), h.file.inode.id(), h.sessionId, h.dirty);
-      }
-    }
+    OpenFile f = files.get(fh);
+    atimeUpdates.remove(fh);
+    f.close(user(ctx));
   }
 
   @Override
@@ -500,43 +401,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     // The kernel sends OPENDIR for directories only; meta's access check answers ENOTDIR/ENOENT/EACCES itself.
     meta.access(user(ctx), toMeta(ino), io.catena.meta.Access.R_OK);
-    long fh = nextDirHandle.getAndIncrement();
-    dirListings.put(fh, new ArrayList<>());
-    return OpenReply.of(fh);
-  }
-
-  /** The directory's entries, "." and ".." first: loaded once per open handle so offsets stay stable. */
-  private List<Listed> listing(RequestContext ctx, long ino, long fh, boolean plus) {
-    List<Listed> cached = dirListings.get(fh);
-    if (cached == null) {
-      throw CatenaException.of(Errno.EBADF, "no open directory handle %d", fh);
-    }
-    synchronized (cached) {
-      if (cached.isEmpty()) {
-        Inode dir = meta.getattr(user(ctx), toMeta(ino));
-        // ".." needs only its id and type: the kernel never instantiates "." or ".." from readdirplus.
-        long parent = dir.id() == MetaService.ROOT ? dir.id() : dir.parent();
-        cached.add(new Listed(".", dir.id(), dir.stMode(), dir));
-        cached.add(new Listed("..", parent, dir.stMode(), null));
-        String cursor = null;
-        while (true) {
-          ReaddirPage page = meta.readdir(user(ctx), dir.id(), cursor, READDIR_PAGE, plus);
-          for (int i = 0; i < page.entries().size(); i++) {
-            DirEntry e = page.entries().get(i);
-            if (dir.id() == MetaService.ROOT && ControlDir.NAME.equals(e.name())) {
-              continue; // shadowed by the control directory
-            }
-            Inode attrs = plus ? page.attrs().get(i) : null;
-            cached.add(new Listed(e.name(), e.ino(), attrs != null ? attrs.stMode() : e.type().ifmt(), attrs));
-          }
-          if (!page.more()) {
-            break;
-          }
-          cursor = page.cursor();
-        }
-      }
-      return cached;
-    }
+    return OpenReply.of(dirs.open());
   }
 
   @Override
@@ -545,7 +410,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       control.readdir(offset, filler);
       return;
     }
-    List<Listed> all = listing(ctx, ino, fh, false);
+    List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, false);
     for (int i = (int) offset; i < all.size(); i++) {
       Listed e = all.get(i);
       if (!filler.add(e.name(), toFuse(e.ino()), e.mode(), i + 1)) {
@@ -560,7 +425,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       control.readdirplus(offset, filler);
       return;
     }
-    List<Listed> all = listing(ctx, ino, fh, true);
+    List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, true);
     for (int i = (int) offset; i < all.size(); i++) {
       Listed e = all.get(i);
       Entry entry;
@@ -586,7 +451,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (virtual(ino)) {
       return;
     }
-    dirListings.remove(fh);
+    dirs.release(fh);
   }
 
   @Override
@@ -665,49 +530,39 @@ public final class CatenaFileSystem implements FuseFileSystem {
   private static final long ATIME_WAIT_MS = 2000;
 
   /**
-   * The first read through a handle updates atime when relatime says it is due (atime not after mtime or ctime, or
-   * a day old, by the times this open found; meta applies the same rules again and does nothing otherwise). The
-   * update runs beside the reads, not in front of them; close(2) waits for it, so a stat after close sees it. A read
-   * served from the kernel's page cache never reaches the mount and updates nothing, which relatime permits.
+   * Started by the first read through a handle: updates atime when relatime says it is due (atime not after mtime
+   * or ctime, or a day old, by the times the open found; meta applies the same rules again and does nothing
+   * otherwise). The update runs beside the reads, not in front of them; close(2) waits for it, so a stat after close
+   * sees it. A read served from the kernel's page cache never reaches the mount and updates nothing, which relatime
+   * permits.
    */
-  private void touchAtime(RequestContext ctx, OpenFiles.Handle h) {
-    synchronized (h) {
-      if (h.atime != null) {
-        return;
-      }
-      Inode i = h.openedAs;
-      long now = System.currentTimeMillis() * 1_000_000L;
-      boolean due = conf.get(FuseConfig.RELATIME_UPDATES) && i.isFile()
-          && (i.atime() <= i.mtime() || i.atime() <= i.ctime() || now - i.atime() >= DAY_NANOS);
-      if (!due) {
-        h.atime = java.util.concurrent.CompletableFuture.completedFuture(null);
-        return;
-      }
-      UserInfo user = user(ctx);
-      long metaIno = i.id();
-      h.atime = java.util.concurrent.CompletableFuture.runAsync(() -> {
-        try {
-          meta.touchAtime(user, metaIno);
-          FuseNotifier n = notifier;
-          if (n != null) {
-            n.invalidateInode(toFuse(metaIno), -1, 0); // the kernel's cached attributes carry the old atime
-          }
-        } catch (CatenaException e) {
-          LOG.debug("atime update of inode {} failed: {}", metaIno, e.toString());
-        }
-      }, r -> Thread.ofVirtual().name("atime").start(r));
+  private CompletableFuture<Void> touchAtimeIfDue(RequestContext ctx, Inode opened) {
+    long now = System.currentTimeMillis() * 1_000_000L;
+    boolean due = conf.get(FuseConfig.RELATIME_UPDATES) && opened.isFile()
+        && (opened.atime() <= opened.mtime() || opened.atime() <= opened.ctime() || now - opened.atime() >= DAY_NANOS);
+    if (!due) {
+      return CompletableFuture.completedFuture(null);
     }
+    UserInfo user = user(ctx);
+    long metaIno = opened.id();
+    return CompletableFuture.runAsync(() -> {
+      try {
+        meta.touchAtime(user, metaIno);
+        FuseNotifier n = notifier;
+        if (n != null) {
+          n.invalidateInode(toFuse(metaIno), -1, 0); // the kernel's cached attributes carry the old atime
+        }
+      } catch (CatenaException e) {
+        LOG.debug("atime update of inode {} failed: {}", metaIno, e.toString());
+      }
+    }, r -> Thread.ofVirtual().name("atime").start(r));
   }
 
-  private static void awaitAtime(OpenFiles.Handle h) {
-    awaitQuietly(h.atime); // atime is advisory: close(2) does not fail or hang for it
-  }
-
-  private static void awaitQuietly(java.util.concurrent.CompletableFuture<Void> f) {
+  private static void awaitQuietly(CompletableFuture<Void> f) {
     if (f != null && !f.isDone()) {
       try {
-        f.get(ATIME_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        f.get(ATIME_WAIT_MS, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
         // background metadata updates are bounded: close(2) neither fails nor hangs for them
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

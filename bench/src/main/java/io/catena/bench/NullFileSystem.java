@@ -1,14 +1,20 @@
-package io.catena.fuse;
+package io.catena.bench;
 
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
+import io.catena.fuse.Attr;
+import io.catena.fuse.AttrReply;
+import io.catena.fuse.Entry;
+import io.catena.fuse.FuseFileSystem;
+import io.catena.fuse.RequestContext;
+import io.catena.fuse.SetAttr;
 import java.nio.ByteBuffer;
 import java.util.OptionalLong;
 
 /**
- * A root directory with one 64 GiB file, "null", that drops writes and reads whatever is in the reply buffer:
- * measures the protocol loop alone, like the prototype that read 6.3 GB/s and wrote 4.7 GB/s. Thread-safe
- * (stateless).
+ * For {@link FuseBench}: a root directory with one 64 GiB file, "null", that drops writes and reads whatever is in
+ * the reply buffer: measures the protocol loop alone, like the prototype that read 6.3 GB/s and wrote 4.7 GB/s.
+ * Thread-safe (stateless).
  */
 final class NullFileSystem implements FuseFileSystem {
   private static final long SIZE = 64L << 30;
