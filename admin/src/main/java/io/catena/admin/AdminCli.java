@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         InitClusterCommand.class,
         KvCopyCommand.class,
+        FsckCommand.class,
         ListCommands.Nodes.class,
         ListCommands.Targets.class,
         ListCommands.Chains.class,

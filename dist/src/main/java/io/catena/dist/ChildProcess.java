@@ -23,12 +23,14 @@ import java.util.regex.Pattern;
  */
 final class ChildProcess implements AutoCloseable {
   private final String name;
+  private final List<String> command;
   private final Process process;
   private final Path log;
   private final List<String> lines = new ArrayList<>();
 
-  private ChildProcess(String name, Process process, Path log) {
+  private ChildProcess(String name, List<String> command, Process process, Path log) {
     this.name = name;
+    this.command = List.copyOf(command);
     this.process = process;
     this.log = log;
   }
@@ -52,7 +54,7 @@ final class ChildProcess implements AutoCloseable {
       Files.createDirectories(log.getParent());
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       p.getOutputStream().close();
-      ChildProcess c = new ChildProcess(name, p, log);
+      ChildProcess c = new ChildProcess(name, cmd, p, log);
       Thread.ofPlatform().daemon().name(name + "-output").start(c::copyOutput);
       return c;
     } catch (IOException e) {
@@ -102,6 +104,21 @@ final class ChildProcess implements AutoCloseable {
         lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
       }
     }
+  }
+
+  /** The same program again, with the same arguments and log (a supervisor's restart). */
+  ChildProcess respawn() {
+    return startCommand(name, log, command);
+  }
+
+  /** Completes when the process has exited. */
+  java.util.concurrent.CompletableFuture<Process> onExit() {
+    return process.onExit();
+  }
+
+  /** The exit code (only once it has exited). */
+  int exitValue() {
+    return process.exitValue();
   }
 
   long pid() {

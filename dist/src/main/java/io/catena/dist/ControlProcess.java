@@ -99,6 +99,8 @@ final class ControlProcess implements AutoCloseable {
           schemas());
       res.add(mgmtd);
       mgmtdRef.set(mgmtd);
+      server.describeRole(() -> "control: mgmtd " + nodeId + (mgmtd.seemsPrimary() ? ", primary" : ", standby")
+          + " + meta " + config.get(ControlConfig.META_NODE_ID));
       mgmtd.start();
 
       RpcClient rpc = Rpc.client(config);

@@ -30,12 +30,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code catena up --ha}: the distributed control plane on one machine, every part its own process: a three-member
+ * {@code catena up --ha}: the distributed control plane on one machine, every part its own process and restarted by
+ * a {@link Supervisor} when it dies: a three-member
  * etcd cluster (the installed {@code etcd} binary, data under {@code DATA/etcd-N}) holding the cluster state and the
  * namespace, two mgmtd (one primary by lease, the other redirecting and taking over when the lease lapses), two meta
  * servers (both serving), the storage nodes and the mount, which are given both mgmtd addresses and learn both meta
  * servers from routing. No process is a single point of failure. Ports are chosen once and kept in
- * {@code DATA/ports.properties} (etcd members know each other by them). Not thread-safe: one launcher thread.
+ * {@code DATA/ports.properties} (etcd members know each other by them). Thread-safe: one launcher thread starts it,
+ * the shutdown hook may stop it concurrently (the child list is a synchronized list).
  */
 final class HaUp {
   private static final Logger LOG = LoggerFactory.getLogger(HaUp.class);
@@ -57,7 +59,9 @@ final class HaUp {
 
   private final Path dir;
   private final Ports ports;
-  private final List<ChildProcess> children = new ArrayList<>();
+  /** Everything started and not (yet) supervised: all of it while starting, then the mount alone. */
+  private final List<ChildProcess> children = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final Supervisor supervisor = new Supervisor(java.time.Clock.systemUTC());
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   HaUp(Path dir) {
@@ -104,6 +108,7 @@ final class HaUp {
       Config withToken = load.apply(Map.of(RpcConfig.AUTH_TOKEN_FILE.name(), tokenFile.toString()));
       LocalNodes.bootstrap(withToken, mgmtdAddrs.stream().map(Address::parse).toList(), clusterId, nodes, replication,
           targetsPerNode);
+      superviseServers();
       if (!noMount) {
         LocalNodes.startMount(dir, mnt, mgmtd, clusterId, childSets, children);
       }
@@ -179,8 +184,22 @@ final class HaUp {
     return p;
   }
 
+  /**
+   * From now on a server process that dies is started again (etcd members, mgmtd, meta, storage: each comes back on
+   * its own data and port). The mount is not: a FUSE daemon's death leaves a dead mount point that programs hold open,
+   * which `catena umount` clears.
+   */
+  private void superviseServers() {
+    synchronized (children) {
+      children.forEach(supervisor::watch);
+      children.clear();
+    }
+  }
+
   private void stop() {
-    LocalNodes.stopAll(children);
+    List<ChildProcess> unsupervised = List.copyOf(children);
+    LocalNodes.stopAll(unsupervised); // the mount first: it unmounts on SIGTERM
+    supervisor.close();
     stopped.countDown();
   }
 }

@@ -48,6 +48,9 @@ final class StatusCommand implements Callable<Integer> {
       }
       var out = spec.commandLine().getOut();
       out.println("address       " + info.getAddress());
+      if (!info.getRole().isEmpty()) {
+        out.println("role          " + info.getRole());
+      }
       out.println("transport     " + info.getTransport());
       out.println("uptime        " + Duration.ofMillis(info.getUptimeMillis()).toSeconds() + "s");
       out.println("services      " + String.join(", ", info.getServicesList()));

@@ -20,6 +20,12 @@ public interface RpcServer extends AutoCloseable {
   /** The transport actually in use (after any fallback), e.g. "epoll". */
   String transportName();
 
+  /**
+   * What {@code catena status} shows as this process's role, asked at each server-info call (e.g. whether a mgmtd is
+   * primary). Must be cheap and thread-safe.
+   */
+  void describeRole(java.util.function.Supplier<String> role);
+
   /** Requests currently being served across all connections. */
   long inflightCalls();
 

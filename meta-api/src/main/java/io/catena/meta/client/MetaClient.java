@@ -99,8 +99,13 @@ import java.util.random.RandomGenerator;
  */
 public final class MetaClient implements MetaService, AutoCloseable {
 
-  /** Retry settings; immutable. */
-  public record Options(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callTimeout) {
+  /**
+   * Retry settings; immutable. {@code deadline} bounds a whole call, every attempt and pause included: past it the
+   * call fails with ETIMEDOUT naming the last error, so a metadata service that cannot answer (its KV store down)
+   * turns into an error after a known time instead of a hang.
+   */
+  public record Options(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callTimeout,
+      Duration deadline) {
     public Options {
       if (maxAttempts < 1) {
         throw new IllegalArgumentException("maxAttempts must be >= 1");
@@ -108,12 +113,20 @@ public final class MetaClient implements MetaService, AutoCloseable {
       Objects.requireNonNull(initialBackoff, "initialBackoff");
       Objects.requireNonNull(maxBackoff, "maxBackoff");
       Objects.requireNonNull(callTimeout, "callTimeout");
+      Objects.requireNonNull(deadline, "deadline");
+    }
+
+    /** Without an overall deadline of its own: every attempt may use its whole call timeout. */
+    public Options(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callTimeout) {
+      this(maxAttempts, initialBackoff, maxBackoff, callTimeout,
+          callTimeout.plus(maxBackoff).multipliedBy(maxAttempts));
     }
 
     /** The {@code meta.client.*} keys of {@code config} (defaults where its schema lacks them). */
     public static Options from(Config config) {
       return new Options(get(config, MetaClientConfig.CLIENT_MAX_ATTEMPTS), get(config, MetaClientConfig.CLIENT_INITIAL_BACKOFF),
-          get(config, MetaClientConfig.CLIENT_MAX_BACKOFF), get(config, MetaClientConfig.CLIENT_CALL_TIMEOUT));
+          get(config, MetaClientConfig.CLIENT_MAX_BACKOFF), get(config, MetaClientConfig.CLIENT_CALL_TIMEOUT),
+          get(config, MetaClientConfig.CLIENT_DEADLINE));
     }
 
     private static <T> T get(Config config, Key<T> key) {
@@ -163,8 +176,7 @@ public final class MetaClient implements MetaService, AutoCloseable {
     // Attempts are bounded by count (meta.client.max_attempts), each by meta.client.call_timeout; the overall
     // deadline only keeps the arithmetic finite.
     this.retrier = new Retrier(new RetryPolicy(options.maxAttempts(), options.initialBackoff(), options.maxBackoff(),
-        options.callTimeout().plus(options.maxBackoff()).multipliedBy(options.maxAttempts())), Clock.systemUTC(),
-        random, sleeper);
+        options.deadline()), Clock.systemUTC(), random, sleeper);
     byte[] nonce = new byte[8];
     synchronized (random) {
       random.nextBytes(nonce);
@@ -215,7 +227,8 @@ public final class MetaClient implements MetaService, AutoCloseable {
         if (list.isEmpty()) {
           throw CatenaException.retryable(Errno.EHOSTUNREACH, "no meta server is known (routing lists none alive)");
         }
-        return once(list.get(Math.floorMod(index, list.size())), method, request);
+        attempts.checkTime();
+        return once(list.get(Math.floorMod(index, list.size())), method, request, attempts.remaining());
       } catch (CatenaException e) {
         if (!e.isRetryable()) {
           throw e;
@@ -236,9 +249,10 @@ public final class MetaClient implements MetaService, AutoCloseable {
   }
 
   private <Req extends Message, Resp extends Message> Resp once(Address server, MethodDescriptor<Req, Resp> method,
-      Req request) {
+      Req request, Duration left) {
+    Duration timeout = left.compareTo(options.callTimeout()) < 0 ? left : options.callTimeout();
     Future<RpcResponse<Resp>> f = rpc.call(server, method, request, null,
-        CallOptions.timeout(options.callTimeout()));
+        CallOptions.timeout(timeout.isZero() || timeout.isNegative() ? Duration.ofMillis(1) : timeout));
     try (RpcResponse<Resp> r = f.get()) {
       return r.message();
     } catch (ExecutionException e) {

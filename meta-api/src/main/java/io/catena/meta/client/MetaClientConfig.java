@@ -18,4 +18,7 @@ public final class MetaClientConfig {
   public static final Key<Duration> CLIENT_CALL_TIMEOUT = Key.duration("meta.client.call_timeout")
       .defaultValue("20s").min("1ms").doc("How long one attempt of a meta call waits for its reply; longer than "
           + "kv.retry.timeout so a server still retrying a contended transaction is not abandoned.");
+  public static final Key<Duration> CLIENT_DEADLINE = Key.duration("meta.client.deadline")
+      .defaultValue("30s").min("1ms").doc("How long one meta call may take in all, every attempt and pause included; "
+          + "then it fails with ETIMEDOUT (at a mount: 'Connection timed out'), e.g. while the KV store is down.");
 }

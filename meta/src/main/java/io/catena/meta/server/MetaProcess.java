@@ -55,6 +55,7 @@ public final class MetaProcess implements AutoCloseable {
       RpcServer server = Rpc.server(config, Address.parse(config.get(MetaRoleConfig.LISTEN)),
           List.of(meta.rpcDefinition()), ClusterAuthenticators.viaMgmtd(mgmtd, method -> io.catena.rpc.auth.TokenAuthenticator.Access.USER, config));
       res.add(server);
+      server.describeRole(() -> "meta " + config.get(MetaRoleConfig.NODE_ID) + ", KV " + kv.url());
       meta.start(server.boundAddress(), config.get(MetaRoleConfig.NODE_ID), mgmtd, mgmtd.service(), rpc);
       LOG.info("meta process of cluster {} serving on {} ({}), KV engine {}", config.get(MgmtdConfig.CLUSTER_ID),
           server.boundAddress(), server.transportName(), kv.url());

@@ -34,6 +34,7 @@ import java.util.Optional;
  * SESS clientId(UTF-8)              client session
  * USER uid(BE64)                    user and the SHA-256 of its token
  * TOKN sha256(token)                uid: the token index
+ * MSBY nodeId(BE64)                 a standby mgmtd's presence: its address and a beat counter it bumps
  * </pre>
  * Big-endian ids so range scans return records in id order and the latest version last.
  */
@@ -49,6 +50,7 @@ final class ClusterStore {
   private static final byte[] SESS = Keys.kind("SESS");
   private static final byte[] USER = Keys.kind("USER");
   private static final byte[] TOKN = Keys.kind("TOKN");
+  private static final byte[] MSBY = Keys.kind("MSBY");
 
   // --- generic reads -----------------------------------------------------------------------------------------
 
@@ -131,6 +133,23 @@ final class ClusterStore {
   private static NodeInfo decodeNode(byte[] v) {
     Codec.Reader r = Codec.reader(v, "node");
     return new NodeInfo(r.i64(), NodeType.fromCode(r.u8()), r.str(), NodeStatus.fromCode(r.u8()), r.i64(), 0, 0, "");
+  }
+
+  // --- standby mgmtd presence ---------------------------------------------------------------------------------
+
+  /** A standby mgmtd's presence record: the primary watches {@code beat} change (by its own clock, never theirs). */
+  record Standby(long nodeId, String address, long beat) {}
+
+  void putStandby(ReadWriteTransaction txn, Standby s) {
+    txn.set(Keys.builder().bytes(MSBY).longBE(s.nodeId()).build(),
+        Codec.writer().i64(s.nodeId()).str(s.address()).i64(s.beat()).build());
+  }
+
+  List<Standby> standbys(ReadTransaction txn) {
+    return prefix(txn, MSBY).stream().map(kv -> {
+      Codec.Reader r = Codec.reader(kv.value(), "standby");
+      return new Standby(r.i64(), r.str(), r.i64());
+    }).toList();
   }
 
   // --- targets -----------------------------------------------------------------------------------------------

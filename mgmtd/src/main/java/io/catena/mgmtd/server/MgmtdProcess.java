@@ -69,6 +69,8 @@ public final class MgmtdProcess implements AutoCloseable {
       server = new MgmtdServer(kv, Clock.systemUTC(), new SplittableRandom(), config, nodeId,
           rpc.boundAddress().toString(), schemas);
       target.set(server);
+      MgmtdServer started = server;
+      rpc.describeRole(() -> "mgmtd " + nodeId + (started.seemsPrimary() ? ", primary" : ", standby"));
       server.start();
       log.info("mgmtd {} serving on {} ({}), KV engine {}", nodeId, rpc.boundAddress(), rpc.transportName(),
           kv.url());

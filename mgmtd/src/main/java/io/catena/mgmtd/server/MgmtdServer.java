@@ -71,6 +71,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   private final RoutingPublisher routing;
   private final Membership membership;
   private final FailureDetector failures;
+  private final StandbyPresence standbys;
   private final ChainScanner chains;
   private final SessionTable sessions;
   private final ChainAdmin chainAdmin;
@@ -113,6 +114,8 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
     this.routing = new RoutingPublisher(store, lease, live, clusterId, nodeId);
     this.membership = new Membership(store, lease, live, routing, configs, clock, nodeId);
     this.failures = new FailureDetector(store, lease, live, current, nodeId);
+    this.standbys = new StandbyPresence(store, lease, runner, current, nodeId, this.address,
+        config.get(MgmtdServerConfig.LEASE_RENEW_INTERVAL).toMillis());
     this.chains = new ChainScanner(store, lease, live, routing, nodeId);
     this.sessions = new SessionTable(store, lease, current, clock);
     this.chainAdmin = new ChainAdmin(store, lease, live, routing, chains, nodeId);
@@ -140,6 +143,14 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * {@link #isPrimary()} for status displays: without waiting for the lock (which a tick holds across KV round
+   * trips), so an RPC I/O thread may ask; the answer may be a moment old.
+   */
+  public boolean seemsPrimary() {
+    return lease.isPrimary();
   }
 
   /** Runs {@link #tick()} every {@code mgmtd.tick_interval} on a daemon thread until {@link #close()}. */
@@ -200,12 +211,17 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       long leaseNow = clock.millis();
       if (lease.tick(leaseNow)) {
         live.reset(leaseNow);
+        standbys.reset(leaseNow);
+      }
+      if (!lease.inTerm()) {
+        standbys.beat(leaseNow);
       }
       configs.applyOwn();
       if (lease.inTerm()) {
         long now = clock.millis();
         if (now >= live.termStartMillis() + configs.current().get(MgmtdServerConfig.PRIMARY_GRACE_PERIOD).toMillis()) {
           failures.detect(now);
+          standbys.judge(now);
           chains.scan();
           sessions.prune(now);
         }

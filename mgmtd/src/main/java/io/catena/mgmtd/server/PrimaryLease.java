@@ -41,8 +41,9 @@ final class PrimaryLease {
   private final String clusterId;
 
   /** The term this instance holds, 0 while it holds none. */
-  private long epoch;
-  private long leaseExpiresAt;
+  // Volatile only so a status display may read them without the lock (written under it).
+  private volatile long epoch;
+  private volatile long leaseExpiresAt;
   private long lastRenewAt;
 
   /** The lease timings are read once: they are not hot-updatable, so a config version cannot change them. */

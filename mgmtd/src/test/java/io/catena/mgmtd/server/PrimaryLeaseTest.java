@@ -72,6 +72,45 @@ class PrimaryLeaseTest {
   }
 
   @Test
+  void standbysAreListed_aliveWhileTheyBeat_failedWhenTheyStop_aliveWhenTheyReturn() {
+    try (TestCluster c = new TestCluster(2)) {
+      c.servers.getFirst().tick();
+      c.advance(TestCluster.GRACE.plusSeconds(2));
+      assertEquals(1, c.primary().nodeId());
+      assertEquals(NodeStatus.ALIVE, c.routing().node(2).orElseThrow().status(), "a beating standby is listed alive");
+      assertEquals(NodeType.MGMTD, c.routing().node(2).orElseThrow().type());
+
+      MgmtdServer standby = c.servers.remove(1);
+      standby.close();
+      c.advance(TestCluster.HB_TIMEOUT.plusSeconds(2));
+      assertEquals(NodeStatus.FAILED, c.routing().node(2).orElseThrow().status(), "a silent standby is failed");
+
+      c.servers.add(c.newServer(2, c.clock));
+      c.advance(Duration.ofSeconds(3));
+      assertEquals(NodeStatus.ALIVE, c.routing().node(2).orElseThrow().status(), "a returning standby is alive again");
+    }
+  }
+
+  @Test
+  void previousPrimaryRestartsAsStandby_isListedAliveAgain() {
+    try (TestCluster c = new TestCluster(2)) {
+      c.servers.getFirst().tick();
+      c.tickAll();
+      MgmtdServer old = c.servers.removeFirst();
+      old.close();
+      c.advance(TestCluster.LEASE.plusSeconds(1));
+      assertEquals(2, c.primary().nodeId());
+      assertEquals(NodeStatus.FAILED, c.routing().node(1).orElseThrow().status());
+
+      // Node 1 comes back after its lease was taken: a standby now, beating; the primary lists it once past its grace.
+      c.servers.add(c.newServer(1, c.clock));
+      c.advance(TestCluster.GRACE.plusSeconds(2));
+      assertEquals(2, c.primary().nodeId(), "the returning instance does not take a live lease");
+      assertEquals(NodeStatus.ALIVE, c.routing().node(1).orElseThrow().status());
+    }
+  }
+
+  @Test
   void primaryRenewsItsLease_andKeepsIt() {
     try (TestCluster c = new TestCluster(2)) {
       c.servers.getFirst().tick();

@@ -88,6 +88,7 @@ public final class NettyRpcServer implements RpcServer {
   private final CompletableFuture<Void> idle = new CompletableFuture<>();
   private final Clock clock = Clock.systemUTC();
   private final long startMillis = System.currentTimeMillis();
+  private volatile java.util.function.Supplier<String> role = () -> "";
   private final int maxInflightPerConnection;
   private final long maxFrameSize;
   private final Duration defaultGrace;
@@ -179,6 +180,11 @@ public final class NettyRpcServer implements RpcServer {
   }
 
   @Override
+  public void describeRole(java.util.function.Supplier<String> role) {
+    this.role = java.util.Objects.requireNonNull(role);
+  }
+
+  @Override
   public long inflightCalls() {
     return inflight.get();
   }
@@ -234,7 +240,8 @@ public final class NettyRpcServer implements RpcServer {
         .inlineMethod(BuiltinService.SERVER_INFO, call -> CompletableFuture.completedFuture(RpcReply.of(
             ServerInfoResponse.newBuilder().setAddress(String.valueOf(bound)).setTransport(transport.name())
                 .setUptimeMillis(System.currentTimeMillis() - startMillis).addAllServices(serviceNames)
-                .setOpenConnections(connections.size()).setInflightCalls(inflight.get()).build())))
+                .setOpenConnections(connections.size()).setInflightCalls(inflight.get()).setRole(role.get())
+                .build())))
         .build();
   }
 
