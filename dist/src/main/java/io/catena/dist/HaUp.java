@@ -6,6 +6,7 @@ import io.catena.common.cluster.UserAccount;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
+import io.catena.kv.KvCopy;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvEngines;
 import io.catena.mgmtd.MgmtdConfig;
@@ -64,8 +65,12 @@ final class HaUp {
   private final Supervisor supervisor = new Supervisor(java.time.Clock.systemUTC());
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  HaUp(Path dir) {
+  private final boolean moveFromEmbedded;
+
+  /** @param moveFromEmbedded copy a single-machine cluster's store (DATA/control/kv) into etcd first */
+  HaUp(Path dir, boolean moveFromEmbedded) {
     this.dir = dir;
+    this.moveFromEmbedded = moveFromEmbedded;
     this.ports = new Ports(dir.resolve("ports.properties"));
   }
 
@@ -79,6 +84,9 @@ final class HaUp {
       List<String> etcdClients = startEtcd();
       String kvUrl = "etcd://" + String.join(",", etcdClients) + "/" + ETCD_PREFIX;
       Path tokenFile = dir.resolve(UpCommand.TOKEN_FILE);
+      if (moveFromEmbedded) {
+        moveFromEmbedded(kvUrl, base, out);
+      }
       initializeOnce(kvUrl, base, clusterId, tokenFile);
 
       List<String> common = List.of("--token-file", tokenFile.toString(), "--cluster-id", clusterId);
@@ -148,6 +156,28 @@ final class HaUp {
     EtcdMembers etcd = new EtcdMembers(dir, ETCD_MEMBERS, this::port);
     etcd.start(children);
     return etcd.endpoints();
+  }
+
+  /**
+   * Copies the single-machine store into etcd (KvCopy: resumable, verified by a SHA-256 over every key), then renames
+   * it out of the way, so a second start finds only the etcd cluster. Storage nodes keep their ids, ports and data.
+   */
+  private void moveFromEmbedded(String kvUrl, Config base, PrintWriter out) {
+    Path source = dir.resolve("control/kv");
+    KvCopy.Result r;
+    try (KvEngine from = KvEngines.open("rocksdb://" + source, base); KvEngine to = KvEngines.open(kvUrl, base)) {
+      // 1 MiB leaves room under etcd's 1.5 MiB request limit for the transaction's framing.
+      r = new KvCopy(from, to, 100, 1L << 20).run(n -> { });
+    }
+    Path kept = dir.resolve("control/kv.moved-to-etcd");
+    try {
+      Files.move(source, kept);
+    } catch (IOException e) {
+      throw CatenaException.of(Errno.EIO, "copied the store into %s but cannot rename %s: %s", kvUrl, source, e);
+    }
+    out.println("moved " + r.keys() + " keys from " + source + " into " + kvUrl + " (SHA-256 " + r.sha256()
+        + ", verified); the old store is kept as " + kept);
+    out.flush();
   }
 
   private static void initializeOnce(String kvUrl, Config base, String clusterId, Path tokenFile) {

@@ -36,6 +36,10 @@ final class MgmtdCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "DIR", description = "keep the KV store in DIR/kv (sets kv.engine_url)")
   String data;
 
+  @Option(names = "--kv", paramLabel = "URL", description = "a shared KV store, e.g. etcd://h1:2379,h2:2379/catena "
+      + "(sets kv.engine_url; several mgmtd on one store: one is primary, the others stand by)")
+  String kv;
+
   @Option(names = "--node-id", paramLabel = "N", description = "sets mgmtd.node_id")
   Long nodeId;
 
@@ -47,8 +51,14 @@ final class MgmtdCommand implements Callable<Integer> {
     if (listen != null) {
       m.put(MgmtdRoleConfig.LISTEN.name(), listen);
     }
+    if (data != null && kv != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give --data (embedded store) or --kv, not both");
+    }
     if (data != null) {
       m.put(KvConfig.ENGINE_URL.name(), "rocksdb://" + Path.of(data).toAbsolutePath().normalize().resolve("kv"));
+    }
+    if (kv != null) {
+      m.put(KvConfig.ENGINE_URL.name(), kv);
     }
     if (nodeId != null) {
       m.put(MgmtdRoleConfig.NODE_ID.name(), Long.toString(nodeId));

@@ -80,6 +80,11 @@ final class UpCommand implements Callable<Integer> {
       + "etcd-server installed); the same --data must always be started with --ha")
   boolean ha;
 
+  @Option(names = "--move-to-etcd", description = "with --ha, on the data directory of a single-machine cluster: "
+      + "copy its store (DATA/control/kv) into the new etcd cluster (resumable, verified key by key), keep the old "
+      + "store as DATA/control/kv.moved-to-etcd, and go on with --ha; every file stays")
+  boolean moveToEtcd;
+
   /** Settings for a cluster that shares one machine: faster failure detection than many hosts need, inline stats. */
   private static final Map<Key<?>, String> SINGLE_MACHINE = Map.of(
       MgmtdConfig.HEARTBEAT_TIMEOUT, "10s",
@@ -99,16 +104,23 @@ final class UpCommand implements Callable<Integer> {
     Path dir = data.toAbsolutePath().normalize();
     Files.createDirectories(dir.resolve("logs"));
     Path mnt = (mount != null ? mount : dir.resolve("mnt")).toAbsolutePath().normalize();
-    if (ha && Files.exists(dir.resolve("control/kv"))) {
+    if (moveToEtcd && !ha) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--move-to-etcd goes with --ha");
+    }
+    if (ha && !moveToEtcd && Files.exists(dir.resolve("control/kv"))) {
       throw new CommandLine.ParameterException(spec.commandLine(), dir + " holds a single-machine cluster (its "
-          + "namespace is in control/kv): start it without --ha, or move it onto etcd with `catena admin kv-copy`");
+          + "namespace is in control/kv): start it without --ha, or move it onto etcd with --ha --move-to-etcd");
+    }
+    if (moveToEtcd && !Files.exists(dir.resolve("control/kv"))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), dir + " holds no single-machine cluster to move "
+          + "(no control/kv)");
     }
     if (!ha && Files.exists(dir.resolve("etcd-1"))) {
       throw new CommandLine.ParameterException(spec.commandLine(), dir + " holds a cluster on etcd: start it with "
           + "--ha");
     }
     if (ha) {
-      return new HaUp(dir).run(extra -> configOptions.load(spec.commandLine(), "mount", extra), storageNodes,
+      return new HaUp(dir, moveToEtcd).run(extra -> configOptions.load(spec.commandLine(), "mount", extra), storageNodes,
           replication, targetsPerNode, mnt, noMount, spec.commandLine().getOut());
     }
     Map<String, String> flags = new LinkedHashMap<>();

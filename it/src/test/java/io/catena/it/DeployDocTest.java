@@ -76,7 +76,7 @@ class DeployDocTest {
     assertTrue(out.contains("chains per node pair  min 3, max 3"), "balanced:\n" + out);
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
@@ -102,7 +102,7 @@ class DeployDocTest {
   }
 
   /** Whatever the script left running (it failed half-way, or its stop step did not finish) goes now. */
-  private static void cleanUp(Path base, List<Path> mounts) throws Exception {
+  static void cleanUp(Path base, List<Path> mounts) throws Exception {
     List<ProcessHandle> left = ProcessHandle.allProcesses()
         .filter(h -> h.info().commandLine().map(c -> c.contains(base.toString())).orElse(false)).toList();
     left.forEach(ProcessHandle::destroy);
@@ -120,7 +120,7 @@ class DeployDocTest {
     }
   }
 
-  private static String logs(Path base) throws IOException {
+  static String logs(Path base) throws IOException {
     StringBuilder sb = new StringBuilder();
     Path dir = base.resolve("logs");
     if (Files.isDirectory(dir)) {

@@ -303,7 +303,9 @@ final class EtcdClient implements AutoCloseable {
     return switch (e.getStatus().getCode()) {
       case DEADLINE_EXCEEDED -> CatenaException.retryable(Errno.ETIMEDOUT,
           "kv %s: %s got no answer from etcd within kv.etcd.request_timeout", url, what);
-      case UNAVAILABLE, ABORTED, RESOURCE_EXHAUSTED, CANCELLED -> CatenaException.retryable(
+      // UNKNOWN is how gRPC reports a connection that closed under a call ("channel closed": a member was killed);
+      // a read has no effect, so trying again (on another member) is always safe.
+      case UNAVAILABLE, ABORTED, RESOURCE_EXHAUSTED, CANCELLED, UNKNOWN -> CatenaException.retryable(
           neverSent(e) ? Errno.ECONNREFUSED : Errno.EIO, "kv %s: %s failed: etcd unavailable (%s)", url, what,
           describe(e));
       default -> CatenaException.of(Errno.EIO, "kv %s: %s failed: %s", url, what, describe(e));
