@@ -47,9 +47,11 @@ final class HaCluster implements AutoCloseable {
     this.up = up;
   }
 
-  /** Starts {@code catena up --ha --data DATA} and waits until it says it is up. */
-  static HaCluster start(Path data) throws InterruptedException {
-    Launcher.Daemon up = new Launcher.Daemon(Map.of(), "up", "--ha", "--data", data.toString());
+  /** Starts {@code catena up --ha --data DATA [EXTRA...]} and waits until it says it is up. */
+  static HaCluster start(Path data, String... extra) throws InterruptedException {
+    List<String> args = new ArrayList<>(List.of("up", "--ha", "--data", data.toString()));
+    args.addAll(List.of(extra));
+    Launcher.Daemon up = new Launcher.Daemon(Map.of(), args.toArray(String[]::new));
     HaCluster c = new HaCluster(data, up);
     try {
       up.awaitLine(l -> l.startsWith("Stop it with"), Duration.ofMinutes(4));

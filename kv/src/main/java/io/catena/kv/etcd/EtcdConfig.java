@@ -24,6 +24,9 @@ public final class EtcdConfig {
       .doc("Deadline of each etcd request. A commit that gets no answer within it ends in 'commit result unknown'"
           + " (it may have been applied); a read ends in a retryable timeout.");
 
+  public static final Key<Duration> OPEN_TIMEOUT = Key.duration("kv.etcd.open_timeout").defaultValue("60s")
+      .min("0s").doc("How long opening the engine keeps trying while etcd does not answer yet (a member starting, an"
+          + " election, an overloaded disk) before the process gives up; 0: one try.");
   public static final Key<Duration> CONNECT_TIMEOUT = Key.duration("kv.etcd.connect_timeout").defaultValue("3s")
       .range("50ms", "5m")
       .doc("TCP connect timeout to one etcd endpoint; also how long opening the engine waits for a first answer.");

@@ -28,6 +28,9 @@ import io.etcd.jetcd.api.RequestOp;
 import io.etcd.jetcd.api.ResponseOp;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
+import io.catena.common.retry.Retrier;
+import io.catena.common.retry.RetryPolicy;
+import io.catena.common.retry.Sleeper;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -109,6 +113,7 @@ import java.util.TreeSet;
  * <p>Thread-safe: any number of threads may run transactions; each transaction belongs to one thread.
  */
 public final class EtcdKvEngine implements KvEngine {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EtcdKvEngine.class);
   private static final ByteString EMPTY = ByteString.EMPTY;
   /** Bounded resends of one commit whose only failure was concurrent atomic adds to its counters. */
   private static final int MAX_COUNTER_ATTEMPTS = 64;
@@ -163,10 +168,23 @@ public final class EtcdKvEngine implements KvEngine {
   public static EtcdKvEngine open(String url, Config config, KvFaults faults, Clock clock) {
     EtcdUrl parsed = EtcdUrl.parse(url);
     EtcdKvEngine e = new EtcdKvEngine(url, parsed, config, faults, clock);
+    // A process started together with etcd (or during an election) must not die of etcd's first slow answer.
+    Retrier.Attempts attempts = new Retrier(RetryPolicy.untilDeadline(Duration.ofMillis(100), Duration.ofSeconds(2),
+        KvConfig.get(config, EtcdConfig.OPEN_TIMEOUT)), clock, new SplittableRandom(), Sleeper.system()).begin();
     try {
-      e.client.authenticate();
-      e.currentRevision();
-      return e;
+      while (true) {
+        try {
+          e.client.authenticate();
+          e.currentRevision();
+          return e;
+        } catch (CatenaException ex) {
+          if (!ex.isRetryable()) {
+            throw ex;
+          }
+          LOG.warn("kv engine {}: etcd does not answer yet ({}); trying again", url, ex.getMessage());
+          attempts.failed(ex);
+        }
+      }
     } catch (RuntimeException ex) {
       e.client.close();
       if (ex instanceof CatenaException ce) {
