@@ -9,7 +9,7 @@ import java.util.Objects;
 public record ChainUpdate(long chainId, Op op, long targetId) {
 
   /** What to do with the target; the wire carries {@link #code()}. */
-  public enum Op {
+  public enum Op implements io.catena.common.StableCode {
     ADD(1),
     REMOVE(2);
 
@@ -19,17 +19,13 @@ public record ChainUpdate(long chainId, Op op, long targetId) {
       this.code = code;
     }
 
+    @Override
     public int code() {
       return code;
     }
 
     public static Op fromCode(int code) {
-      for (Op o : values()) {
-        if (o.code == code) {
-          return o;
-        }
-      }
-      throw new IllegalArgumentException("unknown chain update op " + code);
+      return io.catena.common.StableCode.fromCode(Op.class, code);
     }
   }
 

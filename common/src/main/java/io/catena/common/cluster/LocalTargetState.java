@@ -1,10 +1,12 @@
 package io.catena.common.cluster;
 
+import io.catena.common.StableCode;
+
 /**
  * The state of a target as its storage node reports it in heartbeats (or as mgmtd infers it when the node stops
  * heartbeating). It is the event that drives the chain state machine. Immutable.
  */
-public enum LocalTargetState {
+public enum LocalTargetState implements StableCode {
   /** Alive and holding every committed write (serving, or sync done). */
   UPTODATE(1),
   /** Alive but not (yet) known to hold every committed write: waiting or syncing. */
@@ -19,16 +21,12 @@ public enum LocalTargetState {
   }
 
   /** A stable number for wire formats and stored records (declaration order may change); never reuse one. */
+  @Override
   public int code() {
     return code;
   }
 
   public static LocalTargetState fromCode(int code) {
-    for (LocalTargetState v : values()) {
-      if (v.code == code) {
-        return v;
-      }
-    }
-    throw new IllegalArgumentException("unknown LocalTargetState code " + code);
+    return StableCode.fromCode(LocalTargetState.class, code);
   }
 }

@@ -1,7 +1,9 @@
 package io.catena.common.cluster;
 
+import io.catena.common.StableCode;
+
 /** Whether mgmtd currently hears a node's heartbeats. Immutable. */
-public enum NodeStatus {
+public enum NodeStatus implements StableCode {
   /** Heartbeats arrive within the timeout. */
   ALIVE(1),
   /** No heartbeat within the timeout; its targets are offline. */
@@ -14,16 +16,12 @@ public enum NodeStatus {
   }
 
   /** A stable number for wire formats and stored records (declaration order may change); never reuse one. */
+  @Override
   public int code() {
     return code;
   }
 
   public static NodeStatus fromCode(int code) {
-    for (NodeStatus v : values()) {
-      if (v.code == code) {
-        return v;
-      }
-    }
-    throw new IllegalArgumentException("unknown NodeStatus code " + code);
+    return StableCode.fromCode(NodeStatus.class, code);
   }
 }

@@ -1,7 +1,9 @@
 package io.catena.common.cluster;
 
+import io.catena.common.StableCode;
+
 /** The role of a node in the cluster; config texts are distributed per node type. Immutable. */
-public enum NodeType {
+public enum NodeType implements StableCode {
   MGMTD(1),
   META(2),
   STORAGE(3),
@@ -17,17 +19,13 @@ public enum NodeType {
   }
 
   /** A stable number for wire formats and stored records (declaration order may change); never reuse one. */
+  @Override
   public int code() {
     return code;
   }
 
   public static NodeType fromCode(int code) {
-    for (NodeType v : values()) {
-      if (v.code == code) {
-        return v;
-      }
-    }
-    throw new IllegalArgumentException("unknown NodeType code " + code);
+    return StableCode.fromCode(NodeType.class, code);
   }
 
   /** Whether nodes of this type hold a client session rather than a membership record. */

@@ -1,5 +1,7 @@
 package io.catena.common.cluster;
 
+import io.catena.common.StableCode;
+
 /**
  * The state of a target as mgmtd publishes it in the chain: what clients and peers may do with it. Immutable.
  *
@@ -12,7 +14,7 @@ package io.catena.common.cluster;
  * OFFLINE   N     N     down, fenced, or its medium failed
  * </pre>
  */
-public enum PublicTargetState {
+public enum PublicTargetState implements StableCode {
   SERVING(1),
   SYNCING(2),
   WAITING(3),
@@ -26,17 +28,13 @@ public enum PublicTargetState {
   }
 
   /** A stable number for wire formats and stored records (declaration order may change); never reuse one. */
+  @Override
   public int code() {
     return code;
   }
 
   public static PublicTargetState fromCode(int code) {
-    for (PublicTargetState v : values()) {
-      if (v.code == code) {
-        return v;
-      }
-    }
-    throw new IllegalArgumentException("unknown PublicTargetState code " + code);
+    return StableCode.fromCode(PublicTargetState.class, code);
   }
 
   /** Whether reads may be sent to it. */
