@@ -13,6 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,7 +55,7 @@ final class ChildProcess implements AutoCloseable {
   static ChildProcess startCommand(String name, Path log, List<String> cmd) {
     try {
       Files.createDirectories(log.getParent());
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      Process p = spawn(dieWithParent(cmd));
       p.getOutputStream().close();
       ChildProcess c = new ChildProcess(name, cmd, p, log);
       Thread.ofPlatform().daemon().name(name + "-output").start(c::copyOutput);
@@ -60,6 +63,43 @@ final class ChildProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new CatenaException(io.catena.common.Status.of(Errno.EIO, "cannot start %s: %s", name, e), e);
     }
+  }
+
+  /**
+   * Every child is forked by this one thread, which lives as long as the JVM: the kernel sends the parent-death signal
+   * (set by setpriv before it execs the child) when the thread that forked the child ends, not the process.
+   */
+  private static final ExecutorService SPAWNER = Executors.newSingleThreadExecutor(
+      Thread.ofPlatform().daemon().name("catena-spawner").factory());
+  private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+
+  private static Process spawn(List<String> cmd) throws IOException {
+    try {
+      return SPAWNER.submit(() -> new ProcessBuilder(cmd).redirectErrorStream(true).start()).get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting " + cmd.getFirst(), e);
+    }
+  }
+
+  /**
+   * {@code cmd} under {@code setpriv --pdeathsig TERM}: the child gets SIGTERM (and shuts down cleanly: a mount
+   * unmounts) when this process dies, even by kill -9, so nothing outlives {@code catena up} unnoticed. Without
+   * setpriv (util-linux) the command runs as it is, and {@code catena up}/{@code down} find orphans by their command
+   * lines instead ({@link DataDirProcesses}).
+   */
+  static List<String> dieWithParent(List<String> cmd) {
+    if (!Files.isExecutable(SETPRIV)) {
+      return cmd;
+    }
+    List<String> out = new ArrayList<>(List.of(SETPRIV.toString(), "--pdeathsig", "TERM"));
+    out.addAll(cmd);
+    return out;
   }
 
   private void copyOutput() {

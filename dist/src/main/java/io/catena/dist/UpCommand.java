@@ -119,10 +119,17 @@ final class UpCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), dir + " holds a cluster on etcd: start it with "
           + "--ha");
     }
-    if (ha) {
-      return new HaUp(dir, moveToEtcd).run(extra -> configOptions.load(spec.commandLine(), "mount", extra), storageNodes,
-          replication, targetsPerNode, mnt, noMount, spec.commandLine().getOut());
+    // Held until this process ends (the kernel releases it even after kill -9).
+    try (DataDirLock lock = DataDirLock.acquire(dir)) {
+      if (ha) {
+        return new HaUp(dir, moveToEtcd).run(extra -> configOptions.load(spec.commandLine(), "mount", extra),
+            storageNodes, replication, targetsPerNode, mnt, noMount, spec.commandLine().getOut());
+      }
+      return single(dir, mnt);
     }
+  }
+
+  private int single(Path dir, Path mnt) throws Exception {
     Map<String, String> flags = new LinkedHashMap<>();
     for (var e : SINGLE_MACHINE.entrySet()) {
       if (!configOptions.sets.containsKey(e.getKey().name()) && System.getenv(e.getKey().envName()) == null) {

@@ -49,9 +49,14 @@ final class HaCluster implements AutoCloseable {
 
   /** Starts {@code catena up --ha --data DATA [EXTRA...]} and waits until it says it is up. */
   static HaCluster start(Path data, String... extra) throws InterruptedException {
+    return start(data, Map.of(), extra);
+  }
+
+  /** As {@link #start(Path, String...)}, with extra environment (CATENA_* overrides every process inherits). */
+  static HaCluster start(Path data, Map<String, String> env, String... extra) throws InterruptedException {
     List<String> args = new ArrayList<>(List.of("up", "--ha", "--data", data.toString()));
     args.addAll(List.of(extra));
-    Launcher.Daemon up = new Launcher.Daemon(Map.of(), args.toArray(String[]::new));
+    Launcher.Daemon up = new Launcher.Daemon(env, args.toArray(String[]::new));
     HaCluster c = new HaCluster(data, up);
     try {
       up.awaitLine(l -> l.startsWith("Stop it with"), Duration.ofMinutes(4));

@@ -122,10 +122,17 @@ final class FuseCodec {
     }
   }
 
-  private static int errnoReply(Errno e) {
-    // The kernel only takes -1..-511; OK is never an error here (CatenaException forbids it).
-    int code = e.code();
-    return code > 0 && code < 512 ? code : Errno.EIO.code();
+  /**
+   * The errno an application sees. Socket errnos (a cluster process unreachable after every retry) are not errors any
+   * file API documents, so they become EIO, as NFS and mfsmount answer; the log line above keeps the real cause.
+   */
+  static int errnoReply(Errno e) {
+    return switch (e) {
+      case ECONNREFUSED, ECONNRESET, ECONNABORTED, EHOSTUNREACH, ENETUNREACH, ENOTCONN, ESHUTDOWN, ETIMEDOUT,
+          EPROTO -> Errno.EIO.code();
+      // The kernel only takes -1..-511; OK is never an error here (CatenaException forbids it).
+      default -> e.code() > 0 && e.code() < 512 ? e.code() : Errno.EIO.code();
+    };
   }
 
   private void noReplyOp(int opcode, long unique, long nodeid) {

@@ -83,8 +83,9 @@ import java.util.random.RandomGenerator;
 /**
  * {@link MetaService} over RPC: calls one of several meta servers (sticky: the same server until it fails, starting
  * from a random one so clients spread out) and fails over to the next on any retryable error (connection refused or
- * lost, timeout, a server shutting down with ESHUTDOWN, a transaction that kept conflicting), with at most
- * {@code meta.client.max_attempts} attempts and jittered exponential backoff between them. Errors that are not
+ * lost, timeout, a server shutting down with ESHUTDOWN, a transaction that kept conflicting), with jittered
+ * exponential backoff between attempts, until {@code meta.client.deadline} (and {@code meta.client.max_attempts}, if
+ * set) ends them: a mount waits out a control process that restarts. Errors that are not
  * retryable (ENOENT, EEXIST, EACCES...) reach the caller unchanged, errno and message as the server gave them.
  *
  * <p>Retries are safe because every mutation that takes a {@link RequestId} carries one: the caller's, or, when the
@@ -107,8 +108,8 @@ public final class MetaClient implements MetaService, AutoCloseable {
   public record Options(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callTimeout,
       Duration deadline) {
     public Options {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be >= 1");
+      if (maxAttempts < 0) {
+        throw new IllegalArgumentException("maxAttempts must be >= 0 (0: only the deadline ends the retries)");
       }
       Objects.requireNonNull(initialBackoff, "initialBackoff");
       Objects.requireNonNull(maxBackoff, "maxBackoff");
@@ -173,10 +174,10 @@ public final class MetaClient implements MetaService, AutoCloseable {
       throw CatenaException.of(Errno.EINVAL, "a meta client needs a client id of 1 to 100 characters");
     }
     this.options = Objects.requireNonNull(options, "options");
-    // Attempts are bounded by count (meta.client.max_attempts), each by meta.client.call_timeout; the overall
-    // deadline only keeps the arithmetic finite.
-    this.retrier = new Retrier(new RetryPolicy(options.maxAttempts(), options.initialBackoff(), options.maxBackoff(),
-        options.deadline()), Clock.systemUTC(), random, sleeper);
+    // The deadline bounds the whole call; each attempt also by meta.client.call_timeout; a count only if configured.
+    this.retrier = new Retrier(new RetryPolicy(options.maxAttempts() == 0 ? RetryPolicy.UNLIMITED
+        : options.maxAttempts(), options.initialBackoff(), options.maxBackoff(), options.deadline()), Clock.systemUTC(),
+        random, sleeper);
     byte[] nonce = new byte[8];
     synchronized (random) {
       random.nextBytes(nonce);

@@ -7,9 +7,10 @@ import java.time.Duration;
 public final class MetaClientConfig {
   private MetaClientConfig() {}
 
-  public static final Key<Integer> CLIENT_MAX_ATTEMPTS = Key.integer("meta.client.max_attempts").defaultValue("8")
-      .range("1", "1000").doc("Attempts (the first included) a meta client makes for one call before it gives up "
-          + "with the last retryable error; each retry goes to the next meta server.");
+  public static final Key<Integer> CLIENT_MAX_ATTEMPTS = Key.integer("meta.client.max_attempts").defaultValue("0")
+      .range("0", "1000").doc("Attempts (the first included) a meta client makes for one call before it gives up "
+          + "with the last retryable error; each retry goes to the next meta server. 0: no count, only "
+          + "meta.client.deadline ends them (a mount waits out a control-process restart, as NFS hard mounts do).");
   public static final Key<Duration> CLIENT_INITIAL_BACKOFF = Key.duration("meta.client.initial_backoff")
       .defaultValue("20ms").min("0s").doc("Bound of the random pause before the second retry of a meta call; it "
           + "doubles per retry up to meta.client.max_backoff (the first retry, a failover, goes at once).");
@@ -19,6 +20,7 @@ public final class MetaClientConfig {
       .defaultValue("20s").min("1ms").doc("How long one attempt of a meta call waits for its reply; longer than "
           + "kv.retry.timeout so a server still retrying a contended transaction is not abandoned.");
   public static final Key<Duration> CLIENT_DEADLINE = Key.duration("meta.client.deadline")
-      .defaultValue("30s").min("1ms").doc("How long one meta call may take in all, every attempt and pause included; "
-          + "then it fails with ETIMEDOUT (at a mount: 'Connection timed out'), e.g. while the KV store is down.");
+      .defaultValue("60s").min("1ms").doc("How long one meta call may take in all, every attempt and pause included, "
+          + "while the metadata service cannot answer (control process restarting, KV store down); then it fails with "
+          + "ETIMEDOUT (at a mount: EIO, as NFS soft mounts and mfsmount answer).");
 }

@@ -23,6 +23,7 @@ final class LiveState {
   /** Targets of restarted nodes: treated as offline until their chain shows them offline. */
   private final Set<Long> fenced = new HashSet<>();
   private long termStartMillis;
+  private long forgivenUntil;
 
   /** Forgets everything: a new term starts now, and nodes not heard yet count as heard now. */
   void reset(long nowMillis) {
@@ -44,10 +45,19 @@ final class LiveState {
     nodes.put(nodeId, n);
   }
 
-  /** When the node was last heard, or the start of this term if never. */
+  /**
+   * This instance was not running for a while (a pause, a stall): nobody could be heard meanwhile, so silence before
+   * {@code nowMillis} must not count against any node.
+   */
+  void forgiveSilenceBefore(long nowMillis) {
+    forgivenUntil = Math.max(forgivenUntil, nowMillis);
+  }
+
+  /** When the node was last heard, or the start of this term if never (or the last forgiven stall, if later). */
   long lastHeard(long nodeId) {
     NodeLive n = nodes.get(nodeId);
-    return n == null ? termStartMillis : n.lastHeartbeatMillis();
+    long heard = n == null ? termStartMillis : n.lastHeartbeatMillis();
+    return Math.max(heard, forgivenUntil);
   }
 
   Optional<TargetLive> target(long targetId) {

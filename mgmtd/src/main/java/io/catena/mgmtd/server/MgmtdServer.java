@@ -77,7 +77,11 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   private final ChainAdmin chainAdmin;
   private final UserAdmin users;
 
+  /** Ticks later than two intervals plus this mean the process was not running, not that nodes went silent. */
+  private static final long STALL_TOLERANCE_MILLIS = 1000;
+
   // Guarded by lock.
+  private long lastTickMillis;
   private ScheduledExecutorService scheduler;
   private boolean closed;
 
@@ -209,6 +213,16 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         return;
       }
       long leaseNow = clock.millis();
+      // A tick long overdue means this process did not run (SIGSTOP, a VM pause, a long GC): the nodes' silence
+      // meanwhile says nothing about them, and failing them all at once would empty every chain.
+      // Only when ticking on its own schedule: a caller driving tick() by hand (tests) moves time as it likes.
+      if (scheduler != null && lastTickMillis != 0
+          && leaseNow - lastTickMillis > 2 * tickInterval.toMillis() + STALL_TOLERANCE_MILLIS) {
+        log.warn("mgmtd {}: no tick for {} ms (this process was paused?); heartbeat timeouts restart now", nodeId,
+            leaseNow - lastTickMillis);
+        live.forgiveSilenceBefore(leaseNow);
+      }
+      lastTickMillis = leaseNow;
       if (lease.tick(leaseNow)) {
         live.reset(leaseNow);
         standbys.reset(leaseNow);
