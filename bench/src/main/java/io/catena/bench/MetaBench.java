@@ -1,6 +1,5 @@
 package io.catena.bench;
 
-import io.catena.meta.client.MetaClientConfig;
 import io.catena.common.cluster.ChainTable;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
@@ -11,12 +10,13 @@ import io.catena.kv.KvEngines;
 import io.catena.kv.TransactionRunner;
 import io.catena.meta.ChainTableSource;
 import io.catena.meta.ChunkStorage;
-import io.catena.meta.server.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.ReaddirPage;
 import io.catena.meta.UserInfo;
 import io.catena.meta.client.MetaClient;
+import io.catena.meta.client.MetaClientConfig;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.server.MetaRpcService;
 import io.catena.meta.store.KvMetaService;
 import io.catena.rpc.Rpc;
@@ -37,9 +37,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code catena bench meta}: metadata operations per second (create of empty files, stat by name, unlink, and
@@ -56,6 +56,10 @@ import picocli.CommandLine.Option;
     description = "Benchmark the metadata service: creates, stats, unlinks and readdir per second, in-process and"
         + " over RPC.")
 public final class MetaBench implements Callable<Integer> {
+
+  @Option(names = "--no-metrics", description = "Count into a registry that keeps nothing instead of a Prometheus"
+      + " registry, as servers do (the overhead of metrics is the difference).")
+  boolean noMetrics;
 
   @Option(names = "--engine", defaultValue = "rocksdb", description = "rocksdb or mem (default ${DEFAULT-VALUE}).")
   String engine;
@@ -139,8 +143,13 @@ public final class MetaBench implements Callable<Integer> {
       case "mem" -> KvEngines.open("mem://", config);
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown engine " + engine);
     };
-    KvMetaService service = new KvMetaService(TransactionRunner.withDefaults(kv), Clock.systemUTC(), config,
-        ChainTableSource.fixed(TABLE), ChunkStorage.NONE);
+    // Metrics on, as in a meta process: KV commits, namespace operations and RPC on both sides are counted.
+    io.micrometer.core.instrument.MeterRegistry registry = noMetrics ? io.catena.common.metrics.Meters.discarding()
+        : io.catena.metrics.ProcessMetrics.unexported("bench", "meta").registry();
+    KvMetaService service = new KvMetaService(new TransactionRunner(kv, io.catena.kv.KvConfig.defaultRetryPolicy(),
+        Clock.systemUTC(), java.util.random.RandomGenerator.of("L64X128MixRandom"),
+        new io.catena.kv.KvMetrics(registry, "meta")), Clock.systemUTC(), config, ChainTableSource.fixed(TABLE),
+        ChunkStorage.NONE);
     service.format(0755);
     try {
       System.out.printf("meta bench: engine=%s%s, %d ops per client, readdir of %d entries (%d per call),"
@@ -157,8 +166,10 @@ public final class MetaBench implements Callable<Integer> {
         switch (mode) {
           case "inproc" -> m = service;
           case "rpc" -> {
-            server = Rpc.server(config, Address.tcp("127.0.0.1", 0), List.of(MetaRpcService.definition(service, config)));
-            client = MetaClient.create(config, List.of(server.boundAddress()), "metabench");
+            server = Rpc.server(config, Address.tcp("127.0.0.1", 0), List.of(new io.catena.meta.server.MetaMetrics(
+                registry).wrap(MetaRpcService.definition(service, config))), io.catena.rpc.Authenticator.ACCEPT_ALL,
+                registry);
+            client = MetaClient.create(config, List.of(server.boundAddress()), "metabench", registry);
             m = client;
           }
           default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown mode " + mode);

@@ -1,6 +1,5 @@
 package io.catena.bench;
 
-import io.catena.storage.client.StorageClientConfig;
 import io.catena.common.cluster.ChunkId;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
@@ -9,6 +8,7 @@ import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcConfig;
 import io.catena.storage.StorageConfig;
 import io.catena.storage.client.StorageClient;
+import io.catena.storage.client.StorageClientConfig;
 import io.catena.storage.service.LocalCluster;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -30,9 +30,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code catena bench storage}: whole-chunk writes and reads through the storage client against chains of
@@ -43,6 +43,10 @@ import picocli.CommandLine.Option;
     description = "Storage benchmark on loopback: chunk writes (to the chain head, replicated) and reads (from a"
         + " random serving replica) for each chain length and stream count; MB/s and latency percentiles.")
 public final class StorageBench implements Callable<Integer> {
+
+  @Option(names = "--no-metrics", description = "Count into a registry that keeps nothing instead of a Prometheus"
+      + " registry, as servers do (the overhead of metrics is the difference).")
+  boolean noMetrics;
 
   @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per phase (default ${DEFAULT-VALUE}).")
   int seconds;
@@ -94,8 +98,11 @@ public final class StorageBench implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "storage bench: %d-byte chunks, fsync=%s, %d s per phase, disks under %s%n",
         chunkSize, fsync, seconds, root);
     System.out.printf(Locale.ROOT, fmt, "phase", "MB/s", "ops/s", "p50 ms", "p99 ms");
-    try (LocalCluster cluster = new LocalCluster(root, 3, config);
-        RpcClient rpc = Rpc.client(config);
+    // Metrics on, as in a storage process: what is measured includes their cost on the data path.
+    io.micrometer.core.instrument.MeterRegistry registry = noMetrics ? io.catena.common.metrics.Meters.discarding()
+        : io.catena.metrics.ProcessMetrics.unexported("bench", "storage").registry();
+    try (LocalCluster cluster = new LocalCluster(root, 3, config, java.time.Clock.systemUTC(), registry);
+        RpcClient rpc = Rpc.client(config, registry);
         StorageClient client = new StorageClient(cluster.routing(), rpc, config)) {
       long chainId = 1;
       for (int len : chainLengths) {

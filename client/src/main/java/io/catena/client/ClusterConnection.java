@@ -2,6 +2,7 @@ package io.catena.client;
 
 import io.catena.common.cluster.NodeType;
 import io.catena.common.config.Config;
+import io.catena.common.metrics.Meters;
 import io.catena.common.net.Address;
 import io.catena.common.retry.Sleeper;
 import io.catena.meta.client.MetaClient;
@@ -13,6 +14,7 @@ import io.catena.mgmtd.client.RoutingCache;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.storage.client.StorageClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -49,7 +51,8 @@ public final class ClusterConnection implements AutoCloseable {
   private boolean closed;
 
   private ClusterConnection(Config config, String clientId, RpcClient rpc, MgmtdClient mgmtd, RoutingCache routing,
-      StorageClient storage, MetaClient meta, ScheduledExecutorService keepAlive, List<AutoCloseable> resources) {
+      StorageClient storage, MetaClient meta, ScheduledExecutorService keepAlive, List<AutoCloseable> resources,
+      ClientMetrics metrics) {
     this.config = config;
     this.clientId = clientId;
     this.rpc = rpc;
@@ -57,7 +60,7 @@ public final class ClusterConnection implements AutoCloseable {
     this.routing = routing;
     this.storage = storage;
     this.meta = meta;
-    this.io = new FileLayoutIo(new StorageChunkIo(storage), routing);
+    this.io = new FileLayoutIo(new StorageChunkIo(storage), routing, metrics);
     this.keepAlive = keepAlive;
     this.resources = resources;
   }
@@ -67,11 +70,17 @@ public final class ClusterConnection implements AutoCloseable {
    * {@code idPrefix}; {@code description} tells operators what this client is (e.g. "mount /mnt/catena").
    */
   public static ClusterConnection open(Config config, NodeType type, String idPrefix, String description) {
+    return open(config, type, idPrefix, description, Meters.discarding());
+  }
+
+  /** As above, counting RPC calls and write-behind in {@code registry} (a mount's one registry). */
+  public static ClusterConnection open(Config config, NodeType type, String idPrefix, String description,
+      MeterRegistry registry) {
     String clientId = idPrefix + "-" + ProcessHandle.current().pid() + "-"
         + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
     List<AutoCloseable> res = new ArrayList<>();
     try {
-      RpcClient rpc = Rpc.client(config);
+      RpcClient rpc = Rpc.client(config, registry);
       res.add(rpc);
       MgmtdClient mgmtd = MgmtdClient.fromConfig(rpc, config);
       res.add(mgmtd);
@@ -107,7 +116,8 @@ public final class ClusterConnection implements AutoCloseable {
       MetaClient meta = new MetaClient(rpc, MetaServers.fromRouting(routing, fallback), clientId,
           MetaClient.Options.from(config), RandomGenerator.of("L64X128MixRandom"), Sleeper.system());
       res.add(meta);
-      return new ClusterConnection(config, clientId, rpc, mgmtd, routing, storage, meta, keepAlive, res);
+      return new ClusterConnection(config, clientId, rpc, mgmtd, routing, storage, meta, keepAlive, res,
+          new ClientMetrics(registry));
     } catch (RuntimeException e) {
       closeAll(res);
       throw e;

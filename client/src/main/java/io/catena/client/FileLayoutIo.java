@@ -22,10 +22,21 @@ import java.util.concurrent.CompletableFuture;
 public final class FileLayoutIo {
   private final ChunkIo chunks;
   private final RoutingSource routing;
+  private final ClientMetrics metrics;
 
   public FileLayoutIo(ChunkIo chunks, RoutingSource routing) {
+    this(chunks, routing, ClientMetrics.discarding());
+  }
+
+  /** As above; the write-behind of files written through it is counted in {@code metrics}. */
+  public FileLayoutIo(ChunkIo chunks, RoutingSource routing, ClientMetrics metrics) {
     this.chunks = chunks;
     this.routing = routing;
+    this.metrics = metrics;
+  }
+
+  ClientMetrics metrics() {
+    return metrics;
   }
 
   /** Writes all remaining bytes of {@code data} at {@code offset} of file {@code inode}. */

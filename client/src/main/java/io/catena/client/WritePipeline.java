@@ -107,6 +107,7 @@ public final class WritePipeline {
     InFlight slot = new InFlight(start, end);
     inFlight.addLast(slot);
     inFlightBytes += data.remaining();
+    io.metrics().queued(data.remaining());
     return new Submission(slot, data);
   }
 
@@ -163,6 +164,7 @@ public final class WritePipeline {
   private synchronized void finished(InFlight f, Throwable error) {
     if (inFlight.remove(f)) {
       inFlightBytes -= f.end() - f.offset();
+      io.metrics().done(f.end() - f.offset());
     }
     if (error != null && failure == null) {
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

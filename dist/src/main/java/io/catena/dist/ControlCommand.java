@@ -1,13 +1,14 @@
 package io.catena.dist;
 
 import io.catena.common.config.Config;
+import io.catena.metrics.ProcessMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code catena control}: runs the control process in the foreground until SIGTERM or Ctrl-C. */
 @Command(name = "control", description = "Run the control process (cluster manager and metadata host on the "
@@ -54,10 +55,22 @@ final class ControlCommand implements Callable<Integer> {
   /** Starts the process, reports it, and blocks until a signal stops it cleanly. */
   static void runUntilStopped(Config config, java.util.function.Consumer<ControlProcess> started)
       throws InterruptedException {
-    ControlProcess p = ControlProcess.start(config);
-    Thread hook = new Thread(p::close, "catena-shutdown");
+    ProcessMetrics metrics = ProcessMetrics.start("control", config.get(ControlConfig.NODE_ID).toString(), config,
+        java.time.Clock.systemUTC()).buildInfo(VersionCommand.version());
+    ControlProcess p;
+    try {
+      p = ControlProcess.start(config, metrics.registry());
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
+    Thread hook = new Thread(() -> {
+      p.close();
+      metrics.close();
+    }, "catena-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     started.accept(p);
+    System.out.println(metrics.describe());
     System.out.flush();
     p.awaitClosed();
   }

@@ -23,6 +23,7 @@ import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcServer;
 import io.catena.rpc.auth.AuthTokens;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,12 +50,14 @@ final class ControlProcess implements AutoCloseable {
   private final List<AutoCloseable> resources; // closed in reverse order
   private final RpcServer server;
   private final String kvUrl;
+  private final MgmtdServer mgmtd;
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private ControlProcess(List<AutoCloseable> resources, RpcServer server, String kvUrl) {
+  private ControlProcess(List<AutoCloseable> resources, RpcServer server, String kvUrl, MgmtdServer mgmtd) {
     this.resources = resources;
     this.server = server;
     this.kvUrl = kvUrl;
+    this.mgmtd = mgmtd;
   }
 
   /** The keys of every role, so mgmtd checks config texts it distributes key by key. */
@@ -63,15 +66,15 @@ final class ControlProcess implements AutoCloseable {
         NodeType.META, Roles.schema(null, "control"), NodeType.FUSE, Roles.schema(null, "mount"));
   }
 
-  static ControlProcess start(Config config) {
-    return start(config, Optional.empty());
+  static ControlProcess start(Config config, MeterRegistry registry) {
+    return start(config, Optional.empty(), registry);
   }
 
   /**
    * Starts the process; with {@code adminTokenFile}, an empty store is first initialized (the cluster and its first
    * admin user, whose token goes to that file), as {@code catena up} does on a fresh data directory.
    */
-  static ControlProcess start(Config config, Optional<Path> adminTokenFile) {
+  static ControlProcess start(Config config, Optional<Path> adminTokenFile, MeterRegistry registry) {
     LOG.info("effective configuration:\n{}", config.describe());
     List<AutoCloseable> res = new ArrayList<>();
     try {
@@ -84,26 +87,26 @@ final class ControlProcess implements AutoCloseable {
         initializeOnce(kv, clusterId, adminTokenFile.get());
       }
       ClusterInit.requireInitialized(kv, clusterId);
-      MetaServer meta = new MetaServer(kv, config, clock, RandomGenerator.of("L64X128MixRandom"));
+      MetaServer meta = new MetaServer(kv, config, clock, RandomGenerator.of("L64X128MixRandom"), registry);
       res.add(meta);
       // mgmtd must know its own address, which exists only once the RPC server is bound: bind with a forwarder.
       AtomicReference<MgmtdService> mgmtdRef = new AtomicReference<>();
       MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
       RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
           MgmtdRpcService.definition(deferred), meta.rpcDefinition()),
-          ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config));
+          ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config), registry);
       res.add(server);
       Address address = server.boundAddress();
 
       MgmtdServer mgmtd = new MgmtdServer(kv, clock, new SplittableRandom(), config, nodeId, address.toString(),
-          schemas());
+          schemas(), registry);
       res.add(mgmtd);
       mgmtdRef.set(mgmtd);
       server.describeRole(() -> "control: mgmtd " + nodeId + (mgmtd.seemsPrimary() ? ", primary" : ", standby")
           + " + meta " + config.get(ControlConfig.META_NODE_ID));
       mgmtd.start();
 
-      RpcClient rpc = Rpc.client(config);
+      RpcClient rpc = Rpc.client(config, registry);
       res.add(rpc);
       MgmtdClient mgmtdClient = new MgmtdClient(rpc, List.of(address), clusterId, config);
       res.add(mgmtdClient);
@@ -114,7 +117,7 @@ final class ControlProcess implements AutoCloseable {
 
       LOG.info("control process serving mgmtd and meta on {} ({}), KV engine {}", address, server.transportName(),
           kv.url());
-      return new ControlProcess(res, server, kv.url());
+      return new ControlProcess(res, server, kv.url(), mgmtd);
     } catch (RuntimeException e) {
       closeAll(res);
       throw e;
@@ -139,6 +142,11 @@ final class ControlProcess implements AutoCloseable {
 
   Address address() {
     return server.boundAddress();
+  }
+
+  /** The cluster manager this process runs (the dashboard reads the cluster from it). */
+  MgmtdService mgmtd() {
+    return mgmtd;
   }
 
   String kvUrl() {

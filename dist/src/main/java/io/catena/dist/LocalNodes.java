@@ -1,13 +1,14 @@
 package io.catena.dist;
 
 import io.catena.common.CatenaException;
+import io.catena.common.config.Config;
 import io.catena.common.net.Address;
+import io.catena.metrics.MetricsConfig;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.RoutingCache;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.storage.client.StorageClient;
-import io.catena.common.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,11 +24,13 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalNodes {
   private static final Logger LOG = LoggerFactory.getLogger(LocalNodes.class);
-  private static final Pattern STORAGE_READY = Pattern.compile("storage \\d+ listening on (tcp://\\S+)");
-  private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on ");
+  private static final Pattern STORAGE_READY = Pattern.compile("storage \\d+ listening on (tcp://\\S+).*");
+  private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on .*");
+  /** The metrics endpoint a role prints beside its address: "(metrics http://host:port/metrics)". */
+  private static final Pattern METRICS = Pattern.compile("metrics (http://\\S+)/metrics");
 
-  /** A storage node that runs: its node id, address and data directory. */
-  record StorageNode(long nodeId, String address, Path disk) {}
+  /** A storage node that runs: its node id, address, data directory and metrics endpoint ("" when off). */
+  record StorageNode(long nodeId, String address, Path disk, String metrics) {}
 
   private LocalNodes() {}
 
@@ -42,15 +45,24 @@ final class LocalNodes {
       long nodeId = 10001 + i;
       String name = "storage-" + (i + 1);
       String ready = null;
+      String metrics = "";
       // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address.
       for (String bind : List.of(ports.reuse(name, "tcp://127.0.0.1:0"), "tcp://127.0.0.1:0")) {
         List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(nodeId), "--listen",
             bind, "--disk", dir.resolve(name).toString(), "--mgmtd", mgmtd, "--cluster-id", clusterId));
         args.addAll(childSets);
+        if (bind.endsWith(":0")) {
+          args.addAll(List.of("--set", MetricsConfig.HTTP_LISTEN.name() + "=127.0.0.1:0"));
+        } else {
+          args.addAll(List.of("--set", MetricsConfig.HTTP_LISTEN.name() + "="
+              + ports.reuseHostPort(name + "-http", "127.0.0.1:0")));
+        }
         ChildProcess c = ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
         children.add(c);
         try {
-          ready = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60)).group(1);
+          java.util.regex.Matcher line = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60));
+          ready = line.group(1);
+          metrics = metricsOf(line.group());
           break;
         } catch (CatenaException e) {
           children.remove(c);
@@ -62,7 +74,10 @@ final class LocalNodes {
         }
       }
       ports.save(name, Address.parse(ready).port());
-      nodes.add(new StorageNode(nodeId, ready, dir.resolve(name)));
+      if (!metrics.isEmpty()) {
+        ports.save(name + "-http", java.net.URI.create(metrics).getPort());
+      }
+      nodes.add(new StorageNode(nodeId, ready, dir.resolve(name), metrics));
     }
     return nodes;
   }
@@ -79,8 +94,8 @@ final class LocalNodes {
     }
   }
 
-  /** Starts the FUSE mount at {@code mnt} and waits until it is mounted. */
-  static void startMount(Path dir, Path mnt, String mgmtd, String clusterId, List<String> childSets,
+  /** Starts the FUSE mount at {@code mnt}, waits until it is mounted, returns its metrics endpoint ("" if off). */
+  static String startMount(Path dir, Path mnt, String mgmtd, String clusterId, List<String> childSets,
       List<ChildProcess> children) throws Exception {
     Files.createDirectories(mnt);
     List<String> args = new ArrayList<>(List.of("mount", mnt.toString(), "--mgmtd", mgmtd, "--cluster-id",
@@ -88,7 +103,13 @@ final class LocalNodes {
     args.addAll(childSets);
     ChildProcess m = ChildProcess.start("mount", dir.resolve("logs/mount.log"), args);
     children.add(m);
-    m.awaitLine(MOUNT_READY, Duration.ofSeconds(60));
+    // The ready line is "mounted catena on DIR (client ID, metrics URL/metrics)".
+    return metricsOf(m.awaitLine(MOUNT_READY, Duration.ofSeconds(60)).group());
+  }
+
+  private static String metricsOf(String line) {
+    java.util.regex.Matcher m = METRICS.matcher(line);
+    return m.find() ? m.group(1) : "";
   }
 
   /** Stops children in reverse start order (the mount first: it unmounts on SIGTERM). */

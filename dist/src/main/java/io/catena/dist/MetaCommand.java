@@ -4,15 +4,16 @@ import io.catena.common.config.Config;
 import io.catena.kv.KvConfig;
 import io.catena.meta.server.MetaProcess;
 import io.catena.meta.server.MetaRoleConfig;
+import io.catena.metrics.ProcessMetrics;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code catena meta}: one metadata server in the foreground until SIGTERM or Ctrl-C. Meta is stateless: any number
@@ -66,10 +67,21 @@ final class MetaCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Config config = configOptions.load(spec.commandLine(), "meta", flagOverrides());
-    MetaProcess p = MetaProcess.start(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(p::close, "catena-shutdown"));
+    ProcessMetrics metrics = ProcessMetrics.start("meta", config.get(MetaRoleConfig.NODE_ID).toString(), config,
+        java.time.Clock.systemUTC()).buildInfo(VersionCommand.version());
+    MetaProcess p;
+    try {
+      p = MetaProcess.start(config, metrics.registry());
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      p.close();
+      metrics.close();
+    }, "catena-shutdown"));
     spec.commandLine().getOut().println("meta " + config.get(MetaRoleConfig.NODE_ID) + " listening on "
-        + p.address());
+        + p.address() + " (" + metrics.describe() + ")");
     spec.commandLine().getOut().flush();
     p.awaitClosed();
     return 0;

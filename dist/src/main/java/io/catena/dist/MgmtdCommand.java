@@ -4,18 +4,19 @@ import io.catena.common.cluster.NodeType;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
 import io.catena.kv.KvConfig;
+import io.catena.metrics.ProcessMetrics;
 import io.catena.mgmtd.MgmtdConfig;
-import io.catena.mgmtd.server.MgmtdRoleConfig;
 import io.catena.mgmtd.server.MgmtdProcess;
+import io.catena.mgmtd.server.MgmtdRoleConfig;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code catena mgmtd}: one cluster manager in the foreground until SIGTERM or Ctrl-C. With the embedded RocksDB
@@ -72,9 +73,21 @@ final class MgmtdCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Config config = configOptions.load(spec.commandLine(), "mgmtd", flagOverrides());
-    MgmtdProcess p = MgmtdProcess.start(config, otherSchemas());
-    Runtime.getRuntime().addShutdownHook(new Thread(p::close, "catena-shutdown"));
-    spec.commandLine().getOut().println("mgmtd " + p.server().nodeId() + " listening on " + p.address());
+    ProcessMetrics metrics = ProcessMetrics.start("mgmtd", config.get(MgmtdRoleConfig.NODE_ID).toString(), config,
+        java.time.Clock.systemUTC()).buildInfo(VersionCommand.version());
+    MgmtdProcess p;
+    try {
+      p = MgmtdProcess.start(config, otherSchemas(), metrics.registry());
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      p.close();
+      metrics.close();
+    }, "catena-shutdown"));
+    spec.commandLine().getOut().println("mgmtd " + p.server().nodeId() + " listening on " + p.address() + " ("
+        + metrics.describe() + ")");
     spec.commandLine().getOut().flush();
     p.awaitClosed();
     return 0;

@@ -7,6 +7,7 @@ import io.catena.common.cluster.NodeType;
 import io.catena.common.config.Config;
 import io.catena.fuse.FuseMount;
 import io.catena.fuse.catena.CatenaFileSystem;
+import io.catena.metrics.ProcessMetrics;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +16,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code catena mount MOUNTPOINT}: the FUSE client in the foreground. Namespace calls go to meta, data straight to
@@ -61,12 +62,17 @@ final class MountCommand implements Callable<Integer> {
       throw CatenaException.of(Errno.ENOTDIR, "mount point %s is not a directory", mountpoint);
     }
     LOG.info("effective configuration:\n{}", config.describe());
-    try (ClusterConnection cluster = ClusterConnection.open(config, NodeType.FUSE, "fuse",
-        "mount " + mountpoint.toAbsolutePath())) {
+    // A mount is named by its mount point: what the dashboard matches with the client session's description.
+    String where = mountpoint.toAbsolutePath().normalize().toString();
+    try (ProcessMetrics metrics = ProcessMetrics.start("mount", where, config, java.time.Clock.systemUTC())
+            .buildInfo(VersionCommand.version());
+        ClusterConnection cluster = ClusterConnection.open(config, NodeType.FUSE, "fuse", "mount " + where,
+            metrics.registry())) {
       CatenaFileSystem fs = new CatenaFileSystem(cluster.meta(), cluster.io(), cluster.clientId(), config);
-      FuseMount mount = FuseMount.mount(mountpoint, fs, config, "catena").closeOnShutdown();
+      FuseMount mount = FuseMount.mount(mountpoint, fs, config, "catena",
+          new io.catena.fuse.kernel.FuseMetrics(metrics.registry())).closeOnShutdown();
       spec.commandLine().getOut().println("mounted catena on " + mountpoint.toAbsolutePath() + " (client "
-          + cluster.clientId() + ")");
+          + cluster.clientId() + ", " + metrics.describe() + ")");
       spec.commandLine().getOut().flush();
       mount.awaitUnmounted();
     }

@@ -36,6 +36,13 @@ final class Ports {
         : requested;
   }
 
+  /** {@code host:0} becomes {@code host:P} when {@code name} had port P last time (for HTTP endpoints). */
+  String reuseHostPort(String name, String requested) {
+    String port = saved.getProperty(name);
+    return requested.endsWith(":0") && port != null
+        ? requested.substring(0, requested.length() - 1) + port : requested;
+  }
+
   void save(String name, int port) {
     saved.setProperty(name, Integer.toString(port));
     try (Writer w = Files.newBufferedWriter(file)) {

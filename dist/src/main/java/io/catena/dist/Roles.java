@@ -8,14 +8,17 @@ import io.catena.kv.etcd.EtcdConfig;
 import io.catena.meta.client.MetaClientConfig;
 import io.catena.meta.server.MetaConfig;
 import io.catena.meta.server.MetaRoleConfig;
+import io.catena.metrics.MetricsConfig;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.mgmtd.server.MgmtdRoleConfig;
 import io.catena.mgmtd.server.MgmtdServerConfig;
+import io.catena.monitor.MonitorConfig;
 import io.catena.rpc.RpcConfig;
 import io.catena.storage.StorageConfig;
 import io.catena.storage.StorageRoleConfig;
 import io.catena.storage.client.StorageClientConfig;
+import io.catena.web.WebConfig;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,17 +30,22 @@ final class Roles {
   private static final Map<String, List<Class<?>>> HOLDERS = new LinkedHashMap<>();
 
   static {
+    // The control process of `catena up` also runs the monitor and the dashboard.
     HOLDERS.put("control", List.of(ControlConfig.class, RpcConfig.class, KvConfig.class, EtcdConfig.class,
         MgmtdConfig.class, MgmtdClientConfig.class, MgmtdServerConfig.class, MetaConfig.class,
-        MetaClientConfig.class, StorageClientConfig.class));
+        MetaClientConfig.class, StorageClientConfig.class, MetricsConfig.class, MonitorConfig.class,
+        WebConfig.class));
     HOLDERS.put("mgmtd", List.of(MgmtdRoleConfig.class, MgmtdConfig.class, MgmtdServerConfig.class, RpcConfig.class,
-        KvConfig.class, EtcdConfig.class));
+        KvConfig.class, EtcdConfig.class, MetricsConfig.class));
     HOLDERS.put("meta", List.of(MetaRoleConfig.class, MetaConfig.class, KvConfig.class, EtcdConfig.class,
-        RpcConfig.class, MgmtdConfig.class, MgmtdClientConfig.class, StorageClientConfig.class));
+        RpcConfig.class, MgmtdConfig.class, MgmtdClientConfig.class, StorageClientConfig.class,
+        MetricsConfig.class));
     HOLDERS.put("storage", List.of(StorageRoleConfig.class, StorageConfig.class, StorageClientConfig.class,
-        RpcConfig.class, MgmtdClientConfig.class));
+        RpcConfig.class, MgmtdClientConfig.class, MetricsConfig.class));
     HOLDERS.put("mount", List.of(FuseConfig.class, ClientConfig.class, MgmtdClientConfig.class,
-        MetaClientConfig.class, StorageClientConfig.class, RpcConfig.class));
+        MetaClientConfig.class, StorageClientConfig.class, RpcConfig.class, MetricsConfig.class));
+    HOLDERS.put("monitor", List.of(MetricsConfig.class, MonitorConfig.class, WebConfig.class,
+        MgmtdClientConfig.class, RpcConfig.class));
   }
 
   private Roles() {}

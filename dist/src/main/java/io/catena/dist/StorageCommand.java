@@ -1,6 +1,7 @@
 package io.catena.dist;
 
 import io.catena.common.config.Config;
+import io.catena.metrics.ProcessMetrics;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.storage.StorageRoleConfig;
 import io.catena.storage.service.StorageProcess;
@@ -10,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code catena storage}: one storage node in the foreground until SIGTERM or Ctrl-C. Loads the targets found on
@@ -68,10 +69,22 @@ final class StorageCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Config config = configOptions.load(spec.commandLine(), "storage", flagOverrides());
-    StorageProcess p = StorageProcess.start(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(p::close, "catena-shutdown"));
+    ProcessMetrics metrics = ProcessMetrics.start("storage", config.get(StorageRoleConfig.NODE_ID).toString(),
+        config, java.time.Clock.systemUTC()).buildInfo(VersionCommand.version());
+    StorageProcess p;
+    try {
+      p = StorageProcess.start(config, metrics.registry());
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      p.close();
+      metrics.close();
+    }, "catena-shutdown"));
+    // One line `catena up` waits for: the RPC address, then the metrics endpoint in parentheses.
     spec.commandLine().getOut().println("storage " + config.get(StorageRoleConfig.NODE_ID) + " listening on "
-        + p.address());
+        + p.address() + " (" + metrics.describe() + ")");
     spec.commandLine().getOut().flush();
     p.awaitClosed();
     return 0;

@@ -1,15 +1,17 @@
 package io.catena.dist;
 
-import io.catena.mgmtd.server.MgmtdServerConfig;
 import io.catena.common.config.Config;
 import io.catena.common.config.Key;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
 import io.catena.meta.server.MetaConfig;
+import io.catena.metrics.MetricsConfig;
+import io.catena.metrics.ProcessMetrics;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.mgmtd.client.RoutingCache;
+import io.catena.mgmtd.server.MgmtdServerConfig;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcConfig;
@@ -27,10 +29,10 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code catena up}: a whole single-machine cluster in the foreground: the control process (mgmtd + meta on the
@@ -93,7 +95,9 @@ final class UpCommand implements Callable<Integer> {
       MgmtdClientConfig.HEARTBEAT_INTERVAL, "1s",
       // One machine's namespace fits RocksDB's block cache, so a stat never waits for the disk on an I/O thread:
       // mdbench stat/s through the mount 4.9-5.3k -> 5.7-7.6k (same machine, same hour).
-      MetaConfig.RPC_INLINE_READS, "true");
+      MetaConfig.RPC_INLINE_READS, "true",
+      // Every process pushes to the monitor in this process; the dashboard's "now" figures are this fresh.
+      MetricsConfig.PUSH_INTERVAL, "5s");
 
   @Override
   public Integer call() throws Exception {
@@ -141,50 +145,85 @@ final class UpCommand implements Callable<Integer> {
     flags.put(KvConfig.ENGINE_URL.name(), "rocksdb://" + dir.resolve("control/kv"));
     Path tokenFile = dir.resolve(TOKEN_FILE);
     flags.put(RpcConfig.AUTH_TOKEN_FILE.name(), tokenFile.toString());
+    if (!configOptions.sets.containsKey(MetricsConfig.HTTP_LISTEN.name())
+        && System.getenv(MetricsConfig.HTTP_LISTEN.envName()) == null) {
+      // The dashboard keeps its address across restarts, as the processes keep theirs.
+      flags.put(MetricsConfig.HTTP_LISTEN.name(), ports.reuseHostPort("control-http", "127.0.0.1:0"));
+    }
     Config config = configOptions.load(spec.commandLine(), "control", flags);
     String clusterId = config.get(MgmtdConfig.CLUSTER_ID);
     PrintWriter out = spec.commandLine().getOut();
 
+    ProcessMetrics metrics = startMetrics(config, flags);
     ControlProcess started;
     try {
-      started = ControlProcess.start(config, Optional.of(tokenFile));
-    } catch (io.catena.common.CatenaException e) {
-      if (e.errno() != io.catena.common.Errno.EADDRINUSE || config.get(ControlConfig.LISTEN).equals(listen)) {
-        throw e;
+      try {
+        started = ControlProcess.start(config, Optional.of(tokenFile), metrics.registry());
+      } catch (io.catena.common.CatenaException e) {
+        if (e.errno() != io.catena.common.Errno.EADDRINUSE || config.get(ControlConfig.LISTEN).equals(listen)) {
+          throw e;
+        }
+        // The port kept from the last run is taken now: fall back to what was asked for.
+        LOG.warn("{}; starting on {} instead", e.getMessage(), listen);
+        config = configOptions.load(spec.commandLine(), "control", withListen(flags, listen));
+        started = ControlProcess.start(config, Optional.of(tokenFile), metrics.registry());
       }
-      // The port kept from the last run is taken now: fall back to what was asked for.
-      LOG.warn("{}; starting on {} instead", e.getMessage(), listen);
-      config = configOptions.load(spec.commandLine(), "control", withListen(flags, listen));
-      started = ControlProcess.start(config, Optional.of(tokenFile));
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
     }
     ControlProcess control = started;
     ports.save("control", control.address().port());
     List<ChildProcess> children = new ArrayList<>();
-    Runnable shutdown = () -> stopAll(children, control);
+    List<AutoCloseable> observing = new ArrayList<>(List.of(metrics));
+    Runnable shutdown = () -> stopAll(children, control, observing);
     Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "catena-shutdown"));
     try {
       Address address = control.address();
       // Children get the client-side settings (their schemas refuse mgmtd's own keys).
-      List<String> childSets = List.of("--set", MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "="
+      List<String> childSets = new ArrayList<>(List.of("--set", MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "="
           + io.catena.common.config.Durations.format(config.get(MgmtdClientConfig.HEARTBEAT_INTERVAL)),
-          "--token-file", tokenFile.toString());
+          "--token-file", tokenFile.toString()));
+      MonitorHost monitor = null;
+      if (metrics.http().isPresent()) {
+        monitor = MonitorHost.start(metrics, config, Optional.of(control.mgmtd()), clusterId);
+        observing.add(0, monitor);
+        ports.save("control-http", metrics.http().get().address().getPort());
+        childSets.addAll(List.of("--set", MetricsConfig.PUSH_TO.name() + "=" + monitor.pushAddress(), "--set",
+            MetricsConfig.PUSH_INTERVAL.name() + "="
+                + io.catena.common.config.Durations.format(config.get(MetricsConfig.PUSH_INTERVAL))));
+      }
       List<LocalNodes.StorageNode> nodes = LocalNodes.startStorage(dir, ports, storageNodes, address.toString(),
           clusterId, childSets, children);
       LocalNodes.bootstrap(config, List.of(address), clusterId, nodes, replication, targetsPerNode);
+      String mountMetrics = "";
       if (!noMount) {
-        LocalNodes.startMount(dir, mnt, address.toString(), clusterId, childSets, children);
+        mountMetrics = LocalNodes.startMount(dir, mnt, address.toString(), clusterId, childSets, children);
       }
+      List<String> endpoints = new ArrayList<>();
+      metrics.http().ifPresent(h -> endpoints.add(h.url()));
+      nodes.stream().map(LocalNodes.StorageNode::metrics).filter(m -> !m.isEmpty()).forEach(endpoints::add);
+      if (!mountMetrics.isEmpty()) {
+        endpoints.add(mountMetrics);
+      }
+      PrometheusTargets.write(dir.resolve(PrometheusTargets.FILE), clusterId, endpoints);
       Files.writeString(dir.resolve(PID_FILE), Long.toString(ProcessHandle.current().pid()));
       out.println("Catena is up (single machine, cluster " + clusterId + ").");
-      out.println("  control   " + address + "   mgmtd + meta, KV " + control.kvUrl());
+      out.println("  control   " + address + "   mgmtd + meta, KV " + control.kvUrl() + " (" + metrics.describe()
+          + ")");
+      if (monitor != null) {
+        out.println("  monitor   " + metrics.http().get().url() + "/   " + monitor.describe(config));
+      }
       for (LocalNodes.StorageNode n : nodes) {
-        out.println("  storage   " + n.address() + "   node " + n.nodeId() + ", data " + n.disk());
+        out.println("  storage   " + n.address() + "   node " + n.nodeId() + ", data " + n.disk()
+            + (n.metrics().isEmpty() ? "" : " (metrics " + n.metrics() + "/metrics)"));
       }
       out.println("  chains    " + Math.max(1, storageNodes * targetsPerNode / replication) + " chains of "
           + replication + " replicas (chain table " + ClusterBootstrap.TABLE_ID + ")");
       if (!noMount) {
         out.println("  mount     " + mnt);
       }
+      out.println("  prometheus " + dir.resolve(PrometheusTargets.FILE) + "   every /metrics endpoint (file_sd)");
       out.println("  logs      " + dir.resolve("logs"));
       out.println("Stop it with Ctrl-C, SIGTERM or: ./catena down --data " + data);
       out.flush();
@@ -202,9 +241,34 @@ final class UpCommand implements Callable<Integer> {
     return m;
   }
 
-  private static void stopAll(List<ChildProcess> children, ControlProcess control) {
-    // Mount first (it unmounts on SIGTERM), then storage, then the control process they talk to.
+  /** This process's registry and endpoint; with the endpoint's kept port taken, on a new port. */
+  private ProcessMetrics startMetrics(Config config, Map<String, String> flags) {
+    String node = config.get(ControlConfig.NODE_ID).toString();
+    try {
+      return ProcessMetrics.start("control", node, config, java.time.Clock.systemUTC())
+          .buildInfo(VersionCommand.version());
+    } catch (io.catena.common.CatenaException e) {
+      if (e.errno() != io.catena.common.Errno.EADDRINUSE || !flags.containsKey(MetricsConfig.HTTP_LISTEN.name())) {
+        throw e;
+      }
+      LOG.warn("{}; serving metrics on a new port", e.getMessage());
+      Map<String, String> fresh = new LinkedHashMap<>(flags);
+      fresh.put(MetricsConfig.HTTP_LISTEN.name(), "127.0.0.1:0");
+      return ProcessMetrics.start("control", node, configOptions.load(spec.commandLine(), "control", fresh),
+          java.time.Clock.systemUTC()).buildInfo(VersionCommand.version());
+    }
+  }
+
+  private static void stopAll(List<ChildProcess> children, ControlProcess control, List<AutoCloseable> observing) {
+    // Mount first (it unmounts on SIGTERM), then storage, then the control process they talk to, then the monitor.
     LocalNodes.stopAll(children);
     control.close();
+    for (AutoCloseable c : observing) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", c, e);
+      }
+    }
   }
 }

@@ -56,6 +56,12 @@ public final class FuseMount implements AutoCloseable {
    * ({@code fsName on mountpoint type fuse.fsName}). Returns once the kernel's INIT is answered.
    */
   public static FuseMount mount(Path mountpoint, FuseFileSystem fs, Config config, String fsName) {
+    return mount(mountpoint, fs, config, fsName, io.catena.fuse.kernel.FuseMetrics.discarding());
+  }
+
+  /** As above, counting every kernel request in {@code metrics}. */
+  public static FuseMount mount(Path mountpoint, FuseFileSystem fs, Config config, String fsName,
+      io.catena.fuse.kernel.FuseMetrics metrics) {
     Path mp = mountpoint.toAbsolutePath().normalize();
     if (!Files.isDirectory(mp)) {
       throw CatenaException.of(Errno.ENOTDIR, "mount point %s is not a directory", mp);
@@ -90,7 +96,7 @@ public final class FuseMount implements AutoCloseable {
       }
     }
     FuseSession session = new FuseSession(fd, fs, opts, mp.getFileName() == null ? "root" : mp.getFileName()
-        .toString(), mp);
+        .toString(), mp, metrics);
     String device = findMount(mp).map(MountInfo::device).orElse("");
     FuseMount m = new FuseMount(mp, session, fd, device, config.get(FuseConfig.UNMOUNT_GRACE));
     session.start();

@@ -1,9 +1,9 @@
 package io.catena.kv;
 
-import io.catena.common.retry.Retrier;
-import io.catena.common.retry.Sleeper;
-import io.catena.common.retry.RetryPolicy;
 import io.catena.common.CatenaException;
+import io.catena.common.retry.Retrier;
+import io.catena.common.retry.RetryPolicy;
+import io.catena.common.retry.Sleeper;
 import io.catena.common.time.Deadline;
 import java.time.Clock;
 import java.util.Objects;
@@ -28,6 +28,7 @@ import java.util.random.RandomGenerator;
 public final class TransactionRunner {
   private final KvEngine engine;
   private final Retrier retrier;
+  private final KvMetrics metrics;
 
   public TransactionRunner(KvEngine engine, RetryPolicy policy, Clock clock, RandomGenerator random) {
     this(engine, policy, clock, random, Sleeper.system());
@@ -40,8 +41,20 @@ public final class TransactionRunner {
   }
 
   public TransactionRunner(KvEngine engine, Retrier retrier) {
+    this(engine, retrier, KvMetrics.discarding());
+  }
+
+  /** As above, counting commits, conflicts and retries in {@code metrics}. */
+  public TransactionRunner(KvEngine engine, Retrier retrier, KvMetrics metrics) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.retrier = Objects.requireNonNull(retrier, "retrier");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  /** The policy on the given clock and generator, counting into {@code metrics}. */
+  public TransactionRunner(KvEngine engine, RetryPolicy policy, Clock clock, RandomGenerator random,
+      KvMetrics metrics) {
+    this(engine, new Retrier(policy, clock, random, Sleeper.system()), metrics);
   }
 
   /** The default policy, the system clock and an unseeded generator. */
@@ -70,16 +83,31 @@ public final class TransactionRunner {
     Objects.requireNonNull(body, "body");
     Retrier.Attempts attempts = retrier.begin(deadline);
     while (true) {
-      attempts.checkTime();
+      try {
+        attempts.checkTime();
+      } catch (CatenaException e) {
+        metrics.failed();
+        throw e;
+      }
       try (ReadWriteTransaction txn = engine.beginReadWrite()) {
         T result = body.apply(txn);
+        long start = System.nanoTime();
         txn.commit();
+        metrics.commitTook(start);
+        metrics.committed();
         return result;
       } catch (CatenaException e) {
         if (!e.isRetryable()) {
+          metrics.failed();
           throw e;
         }
-        attempts.failed(e);
+        metrics.retry(e.errno());
+        try {
+          attempts.failed(e);
+        } catch (CatenaException giveUp) {
+          metrics.failed();
+          throw giveUp;
+        }
       }
     }
   }

@@ -62,11 +62,13 @@ final class FuseCodec {
   private final MemorySegment in;
   private final ByteBuffer inBuf;
   private final ReplyWriter out;
+  private final FuseMetrics metrics;
   /** Bytes of the request in {@link #in}. */
   private int len;
 
   FuseCodec(int fd, FuseFileSystem fs, FuseSession.Options opts, GroupCache groups,
-      Map<Long, KernelRequest> inFlight, Connection connection, Arena arena) {
+      Map<Long, KernelRequest> inFlight, Connection connection, Arena arena, FuseMetrics metrics) {
+    this.metrics = metrics;
     this.fs = fs;
     this.opts = opts;
     this.groups = groups;
@@ -100,6 +102,8 @@ final class FuseCodec {
       }
       return;
     }
+    long start = System.nanoTime();
+    int errno = 0;
     KernelRequest ctx = new KernelRequest(unique, opcode, inBuf.getInt(24), inBuf.getInt(28), inBuf.getInt(32),
         groups);
     inFlight.put(unique, ctx);
@@ -113,12 +117,15 @@ final class FuseCodec {
       } else {
         LOG.warn("FUSE {} unique {} node {} failed: {}", opName(opcode), unique, nodeid, e.status());
       }
-      out.error(unique, errnoReply(e.errno()));
+      errno = errnoReply(e.errno());
+      out.error(unique, errno);
     } catch (Throwable t) {
       LOG.error("FUSE {} unique {} node {} failed; answering EIO", opName(opcode), unique, nodeid, t);
-      out.error(unique, Errno.EIO.code());
+      errno = Errno.EIO.code();
+      out.error(unique, errno);
     } finally {
       inFlight.remove(unique);
+      metrics.record(opcode, start, errno);
     }
   }
 

@@ -43,6 +43,7 @@ public final class FuseSession {
   private final int fd;
   private final FuseFileSystem fs;
   private final Options opts;
+  private final FuseMetrics metrics;
   private final GroupCache groups = new GroupCache(TimeUnit.SECONDS.toNanos(1));
   private final ConcurrentHashMap<Long, KernelRequest> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger threads = new AtomicInteger();
@@ -91,6 +92,12 @@ public final class FuseSession {
   /** @param mountpoint where the connection is mounted, handed to {@link FuseFileSystem#init(FuseNotifier,
    *     java.nio.file.Path)} (may be null when unknown) */
   public FuseSession(int fd, FuseFileSystem fs, Options opts, String name, Path mountpoint) {
+    this(fd, fs, opts, name, mountpoint, FuseMetrics.discarding());
+  }
+
+  /** As above, counting every request in {@code metrics}. */
+  public FuseSession(int fd, FuseFileSystem fs, Options opts, String name, Path mountpoint, FuseMetrics metrics) {
+    this.metrics = metrics;
     this.mountpoint = mountpoint;
     this.fd = fd;
     this.fs = fs;
@@ -183,7 +190,7 @@ public final class FuseSession {
   /** One reader thread: reads a request, serves it through its codec, and adds a reader when requests queue. */
   private final class Reader implements Runnable {
     private final Arena arena = Arena.ofShared();
-    private final FuseCodec codec = new FuseCodec(fd, fs, opts, groups, inFlight, connection, arena);
+    private final FuseCodec codec = new FuseCodec(fd, fs, opts, groups, inFlight, connection, arena, metrics);
     private final MemorySegment pollfd = arena.allocate(8, 8);
 
     @Override

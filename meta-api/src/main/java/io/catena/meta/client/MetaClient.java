@@ -13,7 +13,6 @@ import io.catena.common.net.Address;
 import io.catena.common.retry.Retrier;
 import io.catena.common.retry.RetryPolicy;
 import io.catena.common.retry.Sleeper;
-import java.time.Clock;
 import io.catena.meta.FileLock;
 import io.catena.meta.Inode;
 import io.catena.meta.LockRequest;
@@ -43,8 +42,8 @@ import io.catena.meta.proto.MkdirRequest;
 import io.catena.meta.proto.MknodRequest;
 import io.catena.meta.proto.OpenRequest;
 import io.catena.meta.proto.OpenResponse;
-import io.catena.meta.proto.ReaddirRequest;
 import io.catena.meta.proto.QuotaRequest;
+import io.catena.meta.proto.ReaddirRequest;
 import io.catena.meta.proto.ReadlinkRequest;
 import io.catena.meta.proto.RealpathRequest;
 import io.catena.meta.proto.RemoveRecursiveRequest;
@@ -68,6 +67,7 @@ import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -188,7 +188,13 @@ public final class MetaClient implements MetaService, AutoCloseable {
 
   /** A client with its own RPC client from {@code config} ({@code rpc.*} and {@code meta.client.*} keys). */
   public static MetaClient create(Config config, List<Address> servers, String clientId) {
-    RpcClient rpc = Rpc.client(config);
+    return create(config, servers, clientId, io.catena.common.metrics.Meters.discarding());
+  }
+
+  /** As above, its RPC calls counted in {@code registry}. */
+  public static MetaClient create(Config config, List<Address> servers, String clientId,
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    RpcClient rpc = Rpc.client(config, registry);
     try {
       return new MetaClient(rpc, true, MetaServers.fixed(servers), clientId, Options.from(config),
           RandomGenerator.of("L64X128MixRandom"), Sleeper.system());

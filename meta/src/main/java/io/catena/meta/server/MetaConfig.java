@@ -29,6 +29,9 @@ public final class MetaConfig {
       .doc("How often the meta process looks for unlinked files whose chunks can be removed.");
   public static final Key<Duration> PRUNE_INTERVAL = Key.duration("meta.session_prune_interval").defaultValue("30s")
       .min("100ms").doc("How often write sessions, locks and idempotency records of dead clients are removed.");
+  public static final Key<Duration> GAUGE_INTERVAL = Key.duration("meta.gauge_interval").defaultValue("15s")
+      .min("1s").doc("How often the open write sessions and the garbage-collection backlog are counted for the"
+          + " metrics (a snapshot scan of each; never conflicts with operations).");
   public static final Key<Integer> GC_BATCH = Key.integer("meta.gc_batch").defaultValue("128")
       .range("1", "100000").doc("Files one garbage-collector pass looks at.");
   public static final Key<Boolean> RPC_INLINE_READS = Key.bool("meta.rpc_inline_reads").defaultValue("false")

@@ -39,21 +39,23 @@ public final class MetaProcess implements AutoCloseable {
     this.kvUrl = kvUrl;
   }
 
-  public static MetaProcess start(Config config) {
+  /** Starts serving, counting everything in {@code registry} (the process's one registry). */
+  public static MetaProcess start(Config config, io.micrometer.core.instrument.MeterRegistry registry) {
     LOG.info("effective configuration:\n{}", config.describe());
     List<AutoCloseable> res = new ArrayList<>();
     try {
       KvEngine kv = KvEngines.open(config.get(KvConfig.ENGINE_URL), config);
       res.add(kv);
-      RpcClient rpc = Rpc.client(config);
+      RpcClient rpc = Rpc.client(config, registry);
       res.add(rpc);
       MgmtdClient mgmtd = MgmtdClient.fromConfig(rpc, config);
       res.add(mgmtd);
       Clock clock = Clock.systemUTC();
-      MetaServer meta = new MetaServer(kv, config, clock, RandomGenerator.of("L64X128MixRandom"));
+      MetaServer meta = new MetaServer(kv, config, clock, RandomGenerator.of("L64X128MixRandom"), registry);
       res.add(meta);
       RpcServer server = Rpc.server(config, Address.parse(config.get(MetaRoleConfig.LISTEN)),
-          List.of(meta.rpcDefinition()), ClusterAuthenticators.viaMgmtd(mgmtd, method -> io.catena.rpc.auth.TokenAuthenticator.Access.USER, config));
+          List.of(meta.rpcDefinition()), ClusterAuthenticators.viaMgmtd(mgmtd,
+              method -> io.catena.rpc.auth.TokenAuthenticator.Access.USER, config), registry);
       res.add(server);
       server.describeRole(() -> "meta " + config.get(MetaRoleConfig.NODE_ID) + ", KV " + kv.url());
       meta.start(server.boundAddress(), config.get(MetaRoleConfig.NODE_ID), mgmtd, mgmtd.service(), rpc);

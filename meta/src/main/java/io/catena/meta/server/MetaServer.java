@@ -54,6 +54,7 @@ public final class MetaServer implements AutoCloseable {
   private final Config config;
   private final Clock clock;
   private final KvMetaService meta;
+  private final MetaMetrics metrics;
   private final AtomicReference<ChunkStorage> storage = new AtomicReference<>();
   private final AtomicReference<MgmtdService> mgmtd = new AtomicReference<>();
   private final AtomicReference<RoutingCache> routing = new AtomicReference<>();
@@ -64,9 +65,17 @@ public final class MetaServer implements AutoCloseable {
 
   /** The service on {@code kv} (not closed by {@link #close}), retrying transactions with {@code kv.retry.*}. */
   public MetaServer(KvEngine kv, Config config, Clock clock, RandomGenerator random) {
+    this(kv, config, clock, random, io.catena.common.metrics.Meters.discarding());
+  }
+
+  /** As above, counting operations, KV transactions and namespace gauges in {@code registry}. */
+  public MetaServer(KvEngine kv, Config config, Clock clock, RandomGenerator random,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.config = config;
     this.clock = clock;
-    TransactionRunner runner = new TransactionRunner(kv, KvConfig.retryPolicy(config), clock, random);
+    this.metrics = new MetaMetrics(registry);
+    TransactionRunner runner = new TransactionRunner(kv, KvConfig.retryPolicy(config), clock, random,
+        new io.catena.kv.KvMetrics(registry, "meta"));
     this.meta = new KvMetaService(runner, clock, config,
         id -> routing.get() == null ? Optional.empty() : routing.get().current().latestChainTable(id),
         new ForwardingStorage());
@@ -74,7 +83,7 @@ public final class MetaServer implements AutoCloseable {
 
   /** The RPC service to offer (before {@link #start}, calls that need storage fail retryably). */
   public ServiceDefinition rpcDefinition() {
-    return MetaRpcService.definition(meta, config);
+    return metrics.wrap(MetaRpcService.definition(meta, config));
   }
 
   public KvMetaService service() {
@@ -121,6 +130,7 @@ public final class MetaServer implements AutoCloseable {
         .stream().map(ClientSession::clientId).collect(Collectors.toSet()));
     schedule(workers, "garbage collection", config.get(MetaConfig.GC_INTERVAL), gc::runOnce);
     schedule(workers, "session pruning", config.get(MetaConfig.PRUNE_INTERVAL), pruner::runOnce);
+    schedule(workers, "metrics", config.get(MetaConfig.GAUGE_INTERVAL), () -> metrics.refresh(meta.context().runner()));
     LOG.info("meta node {} serving on {}", nodeId, self);
   }
 

@@ -8,9 +8,9 @@ import io.catena.kv.KvConfig;
 import io.catena.kv.KvEngine;
 import io.catena.kv.KvEngines;
 import io.catena.mgmtd.MgmtdConfig;
-import io.catena.mgmtd.server.MgmtdRoleConfig;
 import io.catena.mgmtd.MgmtdService;
 import io.catena.mgmtd.auth.ClusterAuthenticators;
+import io.catena.mgmtd.server.MgmtdRoleConfig;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcServer;
 import java.time.Clock;
@@ -50,7 +50,8 @@ public final class MgmtdProcess implements AutoCloseable {
    *
    * @param schemas config schemas of other node types, so config texts for them are checked key by key
    */
-  public static MgmtdProcess start(Config config, Map<NodeType, ConfigSchema> schemas) {
+  public static MgmtdProcess start(Config config, Map<NodeType, ConfigSchema> schemas,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     log.info("effective configuration:\n{}", config.describe());
     long nodeId = config.get(MgmtdRoleConfig.NODE_ID);
     KvEngine kv = KvEngines.open(config.get(KvConfig.ENGINE_URL), config);
@@ -65,9 +66,9 @@ public final class MgmtdProcess implements AutoCloseable {
       MgmtdService deferred = MgmtdRpcService.deferred(target, "mgmtd " + nodeId);
       rpc = Rpc.server(config, Address.parse(config.get(MgmtdRoleConfig.LISTEN)),
           List.of(MgmtdRpcService.definition(deferred)),
-          ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config));
+          ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config), registry);
       server = new MgmtdServer(kv, Clock.systemUTC(), new SplittableRandom(), config, nodeId,
-          rpc.boundAddress().toString(), schemas);
+          rpc.boundAddress().toString(), schemas, registry);
       target.set(server);
       MgmtdServer started = server;
       rpc.describeRole(() -> "mgmtd " + nodeId + (started.seemsPrimary() ? ", primary" : ", standby"));

@@ -76,6 +76,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   private final SessionTable sessions;
   private final ChainAdmin chainAdmin;
   private final UserAdmin users;
+  private final MgmtdMetrics metrics;
 
   /** Ticks later than two intervals plus this mean the process was not running, not that nodes went silent. */
   private static final long STALL_TOLERANCE_MILLIS = 1000;
@@ -95,10 +96,18 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
    */
   public MgmtdServer(KvEngine kv, Clock clock, RandomGenerator random, Config config, long nodeId, String address,
       Map<NodeType, ConfigSchema> schemas) {
+    this(kv, clock, random, config, nodeId, address, schemas, io.catena.common.metrics.Meters.discarding());
+  }
+
+  /** As above, counting KV transactions and reporting the cluster's state as gauges in {@code registry}. */
+  public MgmtdServer(KvEngine kv, Clock clock, RandomGenerator random, Config config, long nodeId, String address,
+      Map<NodeType, ConfigSchema> schemas, io.micrometer.core.instrument.MeterRegistry registry) {
     Objects.requireNonNull(kv, "kv");
     this.clock = Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(config, "config");
-    TransactionRunner runner = new TransactionRunner(kv, KvConfig.retryPolicy(config), clock, random);
+    this.metrics = new MgmtdMetrics(registry);
+    TransactionRunner runner = new TransactionRunner(kv, KvConfig.retryPolicy(config), clock, random,
+        new io.catena.kv.KvMetrics(registry, "mgmtd"));
     if (nodeId <= 0) {
       throw CatenaException.of(Errno.EINVAL, "mgmtd node id must be positive: %d", nodeId);
     }
@@ -170,6 +179,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         return t;
       });
       scheduler.scheduleWithFixedDelay(this::tickLogged, 0, tickInterval.toMillis(), TimeUnit.MILLISECONDS);
+      scheduler.scheduleWithFixedDelay(this::refreshMetrics, 0, 2000, TimeUnit.MILLISECONDS);
     } finally {
       lock.unlock();
     }
@@ -180,6 +190,18 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
       tick();
     } catch (RuntimeException e) {
       log.warn("mgmtd {} tick failed: {}", nodeId, CatenaException.statusOf(e));
+    }
+  }
+
+  private void refreshMetrics() {
+    try {
+      if (!seemsPrimary()) {
+        metrics.refresh(null, 0);
+        return;
+      }
+      metrics.refresh(getRoutingInfo(clusterId, -1).orElseThrow(), listSessions(clusterId).size());
+    } catch (RuntimeException e) {
+      metrics.refresh(null, 0); // lost the lease meanwhile
     }
   }
 

@@ -42,6 +42,11 @@ final class Frame {
     return (flags & WireFormat.FLAG_RETRYABLE) != 0;
   }
 
+  /** Bytes of body and attachment (what metrics count as received), while neither is released. */
+  long payloadBytes() {
+    return (body == null ? 0 : body.readableBytes()) + (attachment == null ? 0 : attachment.readableBytes());
+  }
+
   /** Moves the attachment out; the frame no longer releases it. */
   ByteBuf takeAttachment() {
     ByteBuf a = attachment;

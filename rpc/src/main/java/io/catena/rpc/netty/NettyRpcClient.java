@@ -11,9 +11,10 @@ import io.catena.rpc.CallOptions;
 import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcConfig;
-import io.catena.rpc.auth.AuthTokens;
 import io.catena.rpc.RpcResponse;
+import io.catena.rpc.auth.AuthTokens;
 import io.catena.rpc.proto.ErrorDetail;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -64,9 +65,12 @@ public final class NettyRpcClient implements RpcClient {
   private final long maxOutstanding;
   private final long maxFrameSize;
   private final int connectionsPerAddress;
+  private final RpcMetrics metrics;
   private volatile boolean closed;
 
-  public NettyRpcClient(Config config) {
+  /** A client counting its calls in {@code registry}. */
+  public NettyRpcClient(Config config, MeterRegistry registry) {
+    this.metrics = new RpcMetrics(registry, "client");
     String t = AuthTokens.clientToken(config);
     this.token = t.isEmpty() ? null : t.getBytes(StandardCharsets.UTF_8);
     this.defaultTimeout = config.get(RpcConfig.DEFAULT_TIMEOUT);
@@ -104,6 +108,10 @@ public final class NettyRpcClient implements RpcClient {
   public <Req extends Message, Resp extends Message> CompletableFuture<RpcResponse<Resp>> call(Address address,
       MethodDescriptor<Req, Resp> method, Req request, Attachment attachment, CallOptions options) {
     CallFuture<RpcResponse<Resp>> fut = new CallFuture<>();
+    long startNanos = System.nanoTime();
+    RpcMetrics.Method meters = metrics.of(method);
+    fut.whenComplete((r, e) -> meters.record(startNanos, e == null ? null
+        : CatenaException.statusOf(e).code(), fut.sentBytes, fut.receivedBytes));
     CallOptions o = options == null ? CallOptions.DEFAULT : options;
     long timeoutMillis = o.deadline() != null ? o.deadline().remaining().toMillis()
         : (o.timeout() != null ? o.timeout() : defaultTimeout).toMillis();
@@ -228,6 +236,9 @@ public final class NettyRpcClient implements RpcClient {
   private static final class CallFuture<T> extends java.util.concurrent.CompletableFuture<T> {
     private volatile Connection conn;
     private volatile long id;
+    /** For metrics: set before the future completes, read by the stage that records them. */
+    volatile long sentBytes;
+    volatile long receivedBytes;
 
     void bind(Connection c, long requestId) {
       id = requestId;
@@ -272,6 +283,7 @@ public final class NettyRpcClient implements RpcClient {
       if (t != null) {
         t.cancel();
       }
+      future.receivedBytes = f.payloadBytes();
       if (f.status != 0) {
         ErrorDetail d;
         try {
@@ -343,6 +355,7 @@ public final class NettyRpcClient implements RpcClient {
         fut.completeExceptionally(new CatenaException(CatenaException.statusOf(e)));
         return;
       }
+      fut.sentBytes = head.readableBytes() + (attachment == null ? 0 : attachment.length());
       Pending<Resp> p = new Pending<>(method, fut);
       pending.put(id, p);
       p.timeout = timer.newTimeout(t -> expire(id, method), remainingMillis, TimeUnit.MILLISECONDS);

@@ -15,11 +15,12 @@ import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.RpcConfig;
 import io.catena.rpc.RpcReply;
 import io.catena.rpc.RpcServer;
-import io.catena.rpc.ServiceDefinition;
 import io.catena.rpc.ServiceDefinition.Binding;
+import io.catena.rpc.ServiceDefinition;
 import io.catena.rpc.proto.ErrorDetail;
 import io.catena.rpc.proto.PingResponse;
 import io.catena.rpc.proto.ServerInfoResponse;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -82,6 +83,7 @@ public final class NettyRpcServer implements RpcServer {
   private final Map<Integer, Binding<?, ?>> methods;
   private final List<String> serviceNames = new ArrayList<>();
   private final Authenticator authenticator;
+  private final RpcMetrics metrics;
   private final ExecutorService workers;
   private final ChannelGroup connections = new DefaultChannelGroup("rpc-server", GlobalEventExecutor.INSTANCE);
   private final AtomicLong inflight = new AtomicLong();
@@ -97,8 +99,10 @@ public final class NettyRpcServer implements RpcServer {
   private Address bound;
   private CompletableFuture<Void> shutdownFuture;
 
-  private NettyRpcServer(Config config, List<ServiceDefinition> services, Authenticator authenticator) {
+  private NettyRpcServer(Config config, List<ServiceDefinition> services, Authenticator authenticator,
+      MeterRegistry registry) {
     this.authenticator = authenticator;
+    this.metrics = new RpcMetrics(registry, "server");
     this.maxInflightPerConnection = config.get(RpcConfig.MAX_INFLIGHT_PER_CONNECTION);
     this.maxFrameSize = config.get(RpcConfig.MAX_FRAME_SIZE).bytes();
     this.defaultGrace = config.get(RpcConfig.SHUTDOWN_GRACE);
@@ -124,10 +128,13 @@ public final class NettyRpcServer implements RpcServer {
         "rpc-server");
   }
 
-  /** Binds to exactly {@code bind} and starts serving; fails with EADDRINUSE or EINVAL when it cannot. */
+  /**
+   * Binds to exactly {@code bind} and starts serving, counting calls in {@code registry}; fails with EADDRINUSE or
+   * EINVAL when it cannot.
+   */
   public static NettyRpcServer start(Config config, Address bind, List<ServiceDefinition> services,
-      Authenticator authenticator) {
-    NettyRpcServer s = new NettyRpcServer(config, services, authenticator);
+      Authenticator authenticator, MeterRegistry registry) {
+    NettyRpcServer s = new NettyRpcServer(config, services, authenticator, registry);
     boolean noDelay = config.get(RpcConfig.TCP_NODELAY);
     ServerBootstrap b = new ServerBootstrap()
         .group(s.transport.group())
@@ -397,6 +404,8 @@ public final class NettyRpcServer implements RpcServer {
 
     private <Req extends Message, Resp extends Message> void dispatch(Binding<Req, Resp> b, Frame f,
         SocketAddress peer, Optional<UserAccount> user) {
+      long startNanos = System.nanoTime();
+      long received = f.payloadBytes();
       Req req;
       try {
         req = WireFormat.parse(b.method().requestParser(), f.body);
@@ -412,7 +421,7 @@ public final class NettyRpcServer implements RpcServer {
       Deadline deadline = f.timeoutMillis == 0 ? Deadline.none()
           : Deadline.in(clock, Duration.ofMillis(f.timeoutMillis));
       ServerCallImpl<Req> call = new ServerCallImpl<>(b.method(), req, f.requestId, peer, deadline, f.token, user,
-          f.takeAttachment());
+          f.takeAttachment(), startNanos, received);
       if (calls.putIfAbsent(f.requestId, call) != null) {
         call.releaseAttachment();
         replyError(f.requestId, f.serviceId, f.methodId,
@@ -480,22 +489,27 @@ public final class NettyRpcServer implements RpcServer {
       calls.remove(call.requestId(), call);
       call.releaseAttachment();
       MethodDescriptor<?, ?> m = b.method();
+      long sent = 0;
+      Errno outcome = error != null ? error.code() : Errno.OK;
       if (call.isCancelled() || !ch.isActive()) {
         if (reply != null && reply.attachment() != null) {
           reply.attachment().release();
         }
+        outcome = error != null ? outcome : Errno.ECANCELED;
       } else if (error != null) {
-        replyError(call.requestId(), m.serviceId(), m.methodId(), error);
+        sent = replyError(call.requestId(), m.serviceId(), m.methodId(), error);
       } else if (reply != null) {
-        replyOk(call.requestId(), m, reply);
+        sent = replyOk(call.requestId(), m, reply);
       }
+      metrics.of(m).record(call.startNanos, sent < 0 ? Errno.EIO : outcome, Math.abs(sent), call.receivedBytes);
       callDone();
       if (running.decrementAndGet() < maxInflightPerConnection && paused) {
         ch.eventLoop().execute(this::resume);
       }
     }
 
-    private void replyOk(long requestId, MethodDescriptor<?, ?> m, RpcReply<?> reply) {
+    /** Sends a reply; returns the bytes queued, negated when an error reply went out instead. */
+    private long replyOk(long requestId, MethodDescriptor<?, ?> m, RpcReply<?> reply) {
       Attachment att = reply.attachment();
       long attLen = att == null ? 0 : att.length();
       ByteBuf head;
@@ -510,20 +524,24 @@ public final class NettyRpcServer implements RpcServer {
         if (att != null) {
           att.release();
         }
-        replyError(requestId, m.serviceId(), m.methodId(), CatenaException.statusOf(e));
-        return;
+        return -replyError(requestId, m.serviceId(), m.methodId(), CatenaException.statusOf(e));
       }
+      long bytes = head.readableBytes() + attLen;
       writer.write(new FrameWriter.Out(head, att, null));
+      return bytes;
     }
 
-    private void replyError(long requestId, int serviceId, int methodId, Status s) {
+    /** Sends an error reply; returns the bytes queued. */
+    private long replyError(long requestId, int serviceId, int methodId, Status s) {
       ErrorDetail.Builder d = ErrorDetail.newBuilder().setMessage(s.message());
       s.redirect().ifPresent(r -> d.setHasRedirect(true).setRedirectNodeId(r.nodeId())
           .setRedirectAddress(r.address()));
       int flags = WireFormat.FLAG_RESPONSE | (s.retryable() ? WireFormat.FLAG_RETRYABLE : 0);
       ByteBuf head = WireFormat.encodeHead(ch.alloc(), flags, s.code().code(), requestId, serviceId, methodId, 0,
           null, d.build(), 0);
+      long bytes = head.readableBytes();
       writer.write(new FrameWriter.Out(head, null, null));
+      return bytes;
     }
 
     @Override

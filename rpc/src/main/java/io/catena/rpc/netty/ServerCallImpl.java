@@ -24,12 +24,18 @@ final class ServerCallImpl<Req extends Message> implements RpcCall<Req> {
   private final Deadline deadline;
   private final byte[] token;
   private final Optional<UserAccount> caller;
+  /** When the call was admitted ({@link System#nanoTime}) and the bytes it arrived with: for its metrics. */
+  final long startNanos;
+  final long receivedBytes;
   private ByteBuf attachment;
   private boolean cancelled;
   private List<Runnable> cancelActions;
 
   ServerCallImpl(MethodDescriptor<Req, ?> method, Req request, long requestId, SocketAddress remote,
-      Deadline deadline, byte[] token, Optional<UserAccount> caller, ByteBuf attachment) {
+      Deadline deadline, byte[] token, Optional<UserAccount> caller, ByteBuf attachment, long startNanos,
+      long receivedBytes) {
+    this.startNanos = startNanos;
+    this.receivedBytes = receivedBytes;
     this.method = method;
     this.request = request;
     this.requestId = requestId;

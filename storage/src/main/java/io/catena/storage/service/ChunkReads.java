@@ -39,7 +39,15 @@ final class ChunkReads {
       ReadItem it = items.get(0);
       try {
         Target t = readable(it);
-        ChunkReadHandle h = t.store().openRead(StorageRpc.fromProto(it.getChunk()), it.getOffset(), it.getLength());
+        long start = System.nanoTime();
+        ChunkReadHandle h;
+        try {
+          h = t.store().openRead(StorageRpc.fromProto(it.getChunk()), it.getOffset(), it.getLength());
+        } catch (RuntimeException e) {
+          t.meters.record(StorageMetrics.Op.READ, start, 0, false);
+          throw e;
+        }
+        t.meters.record(StorageMetrics.Op.READ, start, h.length(), true);
         out.addResults(io.catena.storage.proto.ReadResult.newBuilder().setLength(h.length()).setVersion(h.version())
             .setChunkLength(h.chunkLength()).setChunkCrc32C(h.chunkCrc32c()));
         return RpcReply.of(out.build(), Attachment.ofFile(h.channel(), h.position(), h.length(), h::close));
@@ -52,7 +60,15 @@ final class ChunkReads {
     for (ReadItem it : items) {
       try {
         Target t = readable(it);
-        ReadResult r = t.store().read(StorageRpc.fromProto(it.getChunk()), it.getOffset(), it.getLength());
+        long start = System.nanoTime();
+        ReadResult r;
+        try {
+          r = t.store().read(StorageRpc.fromProto(it.getChunk()), it.getOffset(), it.getLength());
+        } catch (RuntimeException e) {
+          t.meters.record(StorageMetrics.Op.READ, start, 0, false);
+          throw e;
+        }
+        t.meters.record(StorageMetrics.Op.READ, start, r.data().remaining(), true);
         parts.add(r.data());
         out.addResults(io.catena.storage.proto.ReadResult.newBuilder().setLength(r.data().remaining())
             .setVersion(r.version()).setChunkLength(r.chunkLength()).setChunkCrc32C(r.chunkCrc32c()));

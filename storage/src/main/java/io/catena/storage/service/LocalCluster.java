@@ -33,6 +33,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Path root;
   private final Config config;
   private final Clock clock;
+  private final io.micrometer.core.instrument.MeterRegistry registry;
   private final StorageServer[] servers;
   private final Address[] addresses;
   private final Map<Long, NodeInfo> nodes = new LinkedHashMap<>();
@@ -47,6 +48,13 @@ public final class LocalCluster implements AutoCloseable {
 
   /** As above, with every node measuring its deadlines on {@code clock} (a manual one in timeout tests). */
   public LocalCluster(Path root, int nodeCount, Config config, Clock clock) {
+    this(root, nodeCount, config, clock, io.catena.common.metrics.Meters.discarding());
+  }
+
+  /** As above, every node counting its work in {@code registry} (benchmarks measure with metrics on). */
+  public LocalCluster(Path root, int nodeCount, Config config, Clock clock,
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    this.registry = registry;
     this.root = root;
     this.config = config;
     this.clock = clock;
@@ -90,7 +98,7 @@ public final class LocalCluster implements AutoCloseable {
       throw new IllegalStateException("node " + i + " is running");
     }
     servers[i] = new StorageServer(config, Address.tcp("127.0.0.1", 0), List.of(root.resolve("node-" + i)),
-        routing, clock);
+        routing, clock, io.catena.rpc.Authenticator.ACCEPT_ALL, registry);
     addresses[i] = servers[i].address();
     nodes.put(nodeId(i), new NodeInfo(nodeId(i), NodeType.STORAGE, addresses[i].toString(), NodeStatus.ALIVE,
         System.nanoTime(), 0, 0, ""));

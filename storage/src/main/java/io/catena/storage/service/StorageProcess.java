@@ -52,7 +52,8 @@ public final class StorageProcess implements AutoCloseable {
     this.agent = agent;
   }
 
-  public static StorageProcess start(Config config) {
+  /** Starts the node, counting everything it does in {@code registry} (the process's one registry). */
+  public static StorageProcess start(Config config, io.micrometer.core.instrument.MeterRegistry registry) {
     LOG.info("effective configuration:\n{}", config.describe());
     long nodeId = config.get(StorageRoleConfig.NODE_ID);
     List<Path> disks = new ArrayList<>();
@@ -65,7 +66,7 @@ public final class StorageProcess implements AutoCloseable {
       throw CatenaException.of(Errno.EINVAL, "no disks: set storage.disks (or --disk)");
     }
     Clock clock = Clock.systemUTC();
-    RpcClient rpc = Rpc.client(config);
+    RpcClient rpc = Rpc.client(config, registry);
     MgmtdClient mgmtd = null;
     RoutingCache routing = null;
     StorageServer server = null;
@@ -75,7 +76,7 @@ public final class StorageProcess implements AutoCloseable {
       routing = new RoutingCache(mgmtd, config);
       routing.start();
       server = new StorageServer(config, Address.parse(config.get(StorageRoleConfig.LISTEN)), disks, routing,
-          clock, ClusterAuthenticators.viaMgmtd(mgmtd, StorageAccess::of, config));
+          clock, ClusterAuthenticators.viaMgmtd(mgmtd, StorageAccess::of, config), registry);
       StorageServer s = server;
       RoutingCache r = routing;
       agent = new NodeAgent(mgmtd, NodeType.STORAGE, nodeId, server.address(), System.currentTimeMillis(),

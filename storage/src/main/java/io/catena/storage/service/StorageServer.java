@@ -7,6 +7,7 @@ import io.catena.rpc.Authenticator;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -24,21 +25,26 @@ public final class StorageServer implements AutoCloseable {
   private final StorageService service;
   private final RpcServer server;
   private final ScheduledExecutorService ticker;
+  private final StorageMetrics metrics;
 
   public StorageServer(Config config, Address bind, List<Path> disks, RoutingSource routing, Clock clock) {
-    this(config, bind, disks, routing, clock, Authenticator.ACCEPT_ALL);
+    this(config, bind, disks, routing, clock, Authenticator.ACCEPT_ALL, io.catena.common.metrics.Meters.discarding());
   }
 
-  /** As above, checking every request with {@code authenticator} (see {@link StorageAccess}). */
+  /**
+   * As above, checking every request with {@code authenticator} (see {@link StorageAccess}) and counting its work
+   * (RPC, targets, chunk engine, resync) in {@code registry}.
+   */
   public StorageServer(Config config, Address bind, List<Path> disks, RoutingSource routing, Clock clock,
-      Authenticator authenticator) {
-    this.targets = new TargetManager(disks, config, clock);
+      Authenticator authenticator, MeterRegistry registry) {
+    this.metrics = new StorageMetrics(registry);
+    this.targets = new TargetManager(disks, config, clock, metrics);
     RpcClient client = null;
     StorageService svc = null;
     try {
-      client = Rpc.client(config);
+      client = Rpc.client(config, registry);
       svc = new StorageService(targets, routing, client, config, clock);
-      this.server = Rpc.server(config, bind, List.of(svc.definition()), authenticator);
+      this.server = Rpc.server(config, bind, List.of(svc.definition()), authenticator, registry);
     } catch (RuntimeException e) {
       if (svc != null) {
         svc.close();
@@ -58,6 +64,17 @@ public final class StorageServer implements AutoCloseable {
     });
     long every = Math.max(100, service.retryWait().toMillis() * 5);
     ticker.scheduleWithFixedDelay(service::tick, every, every, TimeUnit.MILLISECONDS);
+    // Gauges of space and resync: a statvfs per target per second is nothing; doing it at scrape time would put
+    // the chunk stores on the HTTP threads.
+    ticker.scheduleWithFixedDelay(this::refreshMetrics, 0, 1, TimeUnit.SECONDS);
+  }
+
+  private void refreshMetrics() {
+    try {
+      metrics.refresh(targets.all(), service.syncProgress());
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(StorageServer.class).debug("metrics refresh failed", e);
+    }
   }
 
   public Address address() {

@@ -35,6 +35,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -163,43 +164,64 @@ public final class StorageService implements AutoCloseable {
     WriteReq req = call.request();
     ByteBuf data = call.attachment().orElse(Unpooled.EMPTY_BUFFER);
     Target t = guard.target(req.getTargetId());
-    ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
-    TargetGuard.requireHead(t, c);
-    RequestTag tag = req.hasTag() ? req.getTag() : null;
-    return RetriedWrites.once(t, tag, () -> replicator.headUpdate(t, c, ChunkUpdate.write(
-        StorageRpc.fromProto(req.getChunk()), req.getChunkSize(), req.getOffset(), data, req.getCrc32C(), tag)));
+    return measured(t, StorageMetrics.Op.WRITE, data.readableBytes(), () -> {
+      ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
+      TargetGuard.requireHead(t, c);
+      RequestTag tag = req.hasTag() ? req.getTag() : null;
+      return RetriedWrites.once(t, tag, () -> replicator.headUpdate(t, c, ChunkUpdate.write(
+          StorageRpc.fromProto(req.getChunk()), req.getChunkSize(), req.getOffset(), data, req.getCrc32C(), tag)));
+    });
   }
 
   private WriteResp truncate(TruncateReq req) {
     Target t = guard.target(req.getTargetId());
-    ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
-    TargetGuard.requireHead(t, c);
-    RequestTag tag = req.hasTag() ? req.getTag() : null;
-    return RetriedWrites.once(t, tag, () -> replicator.headUpdate(t, c, ChunkUpdate.truncate(
-        StorageRpc.fromProto(req.getChunk()), req.getChunkSize(), req.getLength(), tag)));
+    return measured(t, StorageMetrics.Op.TRUNCATE, 0, () -> {
+      ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
+      TargetGuard.requireHead(t, c);
+      RequestTag tag = req.hasTag() ? req.getTag() : null;
+      return RetriedWrites.once(t, tag, () -> replicator.headUpdate(t, c, ChunkUpdate.truncate(
+          StorageRpc.fromProto(req.getChunk()), req.getChunkSize(), req.getLength(), tag)));
+    });
   }
 
   private UpdateResp update(RpcCall<UpdateReq> call) {
     UpdateReq req = call.request();
     ByteBuf data = call.attachment().orElse(Unpooled.EMPTY_BUFFER);
     Target t = guard.target(req.getTargetId());
-    ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
-    TargetGuard.requireState(t, c, true);
-    ChunkUpdate u = new ChunkUpdate(req.getKind(), StorageRpc.fromProto(req.getChunk()), req.getVersion(),
-        req.getChunkSize(), req.getOffset(), req.getLength(), data, req.getCrc32C(), req.hasTag() ? req.getTag()
-        : null);
-    return replicator.successorUpdate(t, c, u, req.getFromSync());
+    return measured(t, StorageMetrics.Op.UPDATE, data.readableBytes(), () -> {
+      ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
+      TargetGuard.requireState(t, c, true);
+      ChunkUpdate u = new ChunkUpdate(req.getKind(), StorageRpc.fromProto(req.getChunk()), req.getVersion(),
+          req.getChunkSize(), req.getOffset(), req.getLength(), data, req.getCrc32C(), req.hasTag() ? req.getTag()
+          : null);
+      return replicator.successorUpdate(t, c, u, req.getFromSync());
+    });
   }
 
   private RemoveRangeResp removeRange(RemoveRangeReq req) {
     Target t = guard.target(req.getTargetId());
-    ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
-    if (req.getForwarded()) {
-      TargetGuard.requireState(t, c, true);
-    } else {
-      TargetGuard.requireHead(t, c);
+    return measured(t, StorageMetrics.Op.REMOVE, 0, () -> {
+      ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
+      if (req.getForwarded()) {
+        TargetGuard.requireState(t, c, true);
+      } else {
+        TargetGuard.requireHead(t, c);
+      }
+      return RemoveRangeResp.newBuilder().setRemoved(ranges.removeRange(t, c, req)).build();
+    });
+  }
+
+  /** Runs one operation on {@code t}, recording its latency, bytes and outcome in the target's meters. */
+  private static <T> T measured(Target t, StorageMetrics.Op op, long bytes, Supplier<T> work) {
+    long start = System.nanoTime();
+    boolean ok = false;
+    try {
+      T r = work.get();
+      ok = true;
+      return r;
+    } finally {
+      t.meters.record(op, start, bytes, ok);
     }
-    return RemoveRangeResp.newBuilder().setRemoved(ranges.removeRange(t, c, req)).build();
   }
 
   private SpaceResp space() {
@@ -216,6 +238,11 @@ public final class StorageService implements AutoCloseable {
   /** How long a failed call to a peer waits for newer routing ({@code storage.retry_wait}). */
   Duration retryWait() {
     return routing.retryWait();
+  }
+
+  /** The resyncs this node runs as predecessor, with what each still has to do. */
+  List<SyncWorker.Progress> syncProgress() {
+    return syncWorker.progress();
   }
 
   /** Re-checks routing for syncs to start (called periodically by the server). */

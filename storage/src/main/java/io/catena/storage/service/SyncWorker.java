@@ -46,6 +46,22 @@ final class SyncWorker implements AutoCloseable {
 
   private record Job(long successor, Thread thread) {}
 
+  /** What a running resync from target {@code from} to {@code successor} still has to do. */
+  record Progress(long from, long successor, long chunksLeft, long bytesLeft) {}
+
+  /** Live counts of one running resync, read by the metrics refresh. */
+  private static final class Left {
+    final long from;
+    final long successor;
+    final java.util.concurrent.atomic.AtomicLong chunks = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+
+    Left(long from, long successor) {
+      this.from = from;
+      this.successor = successor;
+    }
+  }
+
   private final RoutingWatcher routing;
   private final PeerCalls peers;
   private final Retrier retrier;
@@ -54,6 +70,7 @@ final class SyncWorker implements AutoCloseable {
   private final ConcurrentHashMap<Long, Job> running = new ConcurrentHashMap<>();
   // chain id -> "successor@chainVersion" of the last finished sync: not repeated while routing still says syncing.
   private final ConcurrentHashMap<Long, String> finished = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, Left> left = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   SyncWorker(RoutingWatcher routing, PeerCalls peers, Retrier retrier, Duration syncTimeout, int batch) {
@@ -90,7 +107,23 @@ final class SyncWorker implements AutoCloseable {
     }).thread().start();
   }
 
+  /** The resyncs running now, with what each still has to do. */
+  List<Progress> progress() {
+    return left.values().stream().map(l -> new Progress(l.from, l.successor, l.chunks.get(), l.bytes.get()))
+        .toList();
+  }
+
   private void run(Target t, long succ) {
+    Left l = new Left(t.targetId(), succ);
+    left.put(t.chainId(), l);
+    try {
+      run(t, succ, l);
+    } finally {
+      left.remove(t.chainId(), l);
+    }
+  }
+
+  private void run(Target t, long succ, Left progress) {
     Deadline deadline = Deadline.in(retrier.clock(), syncTimeout);
     ChainInfo c = stillSyncing(t, succ);
     LOG.info("{}: resyncing target {} ({})", t, succ, c);
@@ -121,18 +154,28 @@ final class SyncWorker implements AutoCloseable {
     TreeSet<ChunkId> all = new TreeSet<>(remote.keySet());
     ChunkId from = new ChunkId(0, 0);
     ChunkId end = new ChunkId(-1L, -1L);
+    long toSend = 0;
     while (true) {
       List<ChunkMeta> page = t.store().list(from, end, batch);
-      page.forEach(m -> all.add(m.chunkId()));
+      for (ChunkMeta m : page) {
+        all.add(m.chunkId());
+        ChunkMetaP theirs = remote.get(m.chunkId());
+        if (m.hasCommitted() && (theirs == null || theirs.getCommittedVersion() != m.committedVersion())) {
+          toSend += m.length();
+        }
+      }
       if (page.size() < batch) {
         break;
       }
       ChunkId last = page.get(page.size() - 1).chunkId();
       from = new ChunkId(last.inode(), last.index() + 1);
     }
+    progress.chunks.set(all.size());
+    progress.bytes.set(toSend);
     int sent = 0;
     int removed = 0;
     for (ChunkId id : all) {
+      progress.chunks.decrementAndGet();
       if (closed) {
         throw CatenaException.retryable(Errno.ESHUTDOWN, "closing");
       }
@@ -151,6 +194,7 @@ final class SyncWorker implements AutoCloseable {
             call(t, succ, deadline, ch -> peers.call(routing.current(), succ, StorageRpc.UPDATE,
                 update(t, succ, ch, id, UpdateKind.REPLACE, m.committedVersion(), content.readableBytes(), crc),
                 Attachment.of(content.retainedSlice()), deadline));
+            progress.bytes.updateAndGet(b -> Math.max(0, b - content.readableBytes()));
           } finally {
             content.release();
           }

@@ -39,9 +39,12 @@ public final class Target {
   private volatile boolean upToDate;
 
   private final boolean loadedAtStart;
+  final StorageMetrics.TargetMeters meters;
 
-  Target(long targetId, long chainId, int diskIndex, Path dir, ChunkStore store, boolean loadedAtStart) {
+  Target(long targetId, long chainId, int diskIndex, Path dir, ChunkStore store, boolean loadedAtStart,
+      StorageMetrics.TargetMeters meters) {
     this.loadedAtStart = loadedAtStart;
+    this.meters = meters;
     this.targetId = targetId;
     this.chainId = chainId;
     this.diskIndex = diskIndex;

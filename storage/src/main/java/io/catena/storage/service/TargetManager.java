@@ -30,9 +30,16 @@ public final class TargetManager implements AutoCloseable {
   private final List<Path> disks;
   private final Config config;
   private final Clock clock;
+  private final StorageMetrics metrics;
   private final ConcurrentHashMap<Long, Target> targets = new ConcurrentHashMap<>();
 
   public TargetManager(List<Path> disks, Config config, Clock clock) {
+    this(disks, config, clock, StorageMetrics.discarding());
+  }
+
+  /** As above, counting each target's chunk engine work in {@code metrics}. */
+  public TargetManager(List<Path> disks, Config config, Clock clock, StorageMetrics metrics) {
+    this.metrics = metrics;
     if (disks.isEmpty()) {
       throw CatenaException.of(Errno.EINVAL, "a storage node needs at least one disk");
     }
@@ -52,7 +59,7 @@ public final class TargetManager implements AutoCloseable {
             }
             long targetId = Long.parseLong(dir.getFileName().toString());
             long chainId = readChain(info);
-            targets.put(targetId, new Target(targetId, chainId, i, dir, CowChunkStore.open(dir, config, clock), true));
+            targets.put(targetId, newTarget(targetId, chainId, i, dir, true));
             LOG.info("loaded target {} of chain {} from {}", targetId, chainId, dir);
           }
         }
@@ -114,10 +121,15 @@ public final class TargetManager implements AutoCloseable {
     } catch (IOException e) {
       throw new CatenaException(io.catena.common.Status.of(Errno.EIO, "cannot create %s: %s", dir, e), e);
     }
-    Target t = new Target(targetId, chainId, diskIndex, dir, CowChunkStore.open(dir, config, clock), false);
+    Target t = newTarget(targetId, chainId, diskIndex, dir, false);
     targets.put(targetId, t);
     LOG.info("created target {} of chain {} in {}", targetId, chainId, dir);
     return t;
+  }
+
+  private Target newTarget(long targetId, long chainId, int disk, Path dir, boolean loadedAtStart) {
+    return new Target(targetId, chainId, disk, dir, metrics.wrap(targetId, CowChunkStore.open(dir, config, clock)),
+        loadedAtStart, metrics.target(targetId));
   }
 
   /** Stops serving a target until the process restarts (its data stays). Errors: ENOENT. */
