@@ -5,10 +5,10 @@ import io.catena.metrics.ProcessMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** {@code catena control}: runs the control process in the foreground until SIGTERM or Ctrl-C. */
 @Command(name = "control", description = "Run the control process (cluster manager and metadata host on the "

@@ -4,8 +4,8 @@ import io.catena.common.CatenaException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The {@code catena} launcher: one command, many roles and tools. */
 @Command(name = "catena",

@@ -10,10 +10,10 @@ import io.catena.mgmtd.client.MgmtdClientConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code catena meta}: one metadata server in the foreground until SIGTERM or Ctrl-C. Meta is stateless: any number

@@ -54,7 +54,7 @@ class RpcMetricsTest {
       throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
-      Timer t = r.find(name).tags("service", "Echo", "method", method, "status", status).timer();
+      Timer t = r.find(name).tags("service", "echo", "method", method, "status", status).timer();
       if ((t != null && t.count() >= count) || System.nanoTime() > end) {
         assertTrue(t != null, name + " " + method + " " + status);
         return t;

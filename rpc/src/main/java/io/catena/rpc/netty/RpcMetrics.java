@@ -43,7 +43,7 @@ final class RpcMetrics {
       String full = m.fullName();
       int slash = full.lastIndexOf('/');
       String svc = slash < 0 ? "unknown" : full.substring(0, slash);
-      this.service = svc.substring(svc.lastIndexOf('.') + 1);
+      this.service = svc.substring(svc.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
       this.method = full.substring(slash + 1);
       this.sent = Counter.builder("catena.rpc." + side + ".sent").baseUnit("bytes")
           .description("Frame bytes sent, attachments included").tags("service", service, "method", method)
