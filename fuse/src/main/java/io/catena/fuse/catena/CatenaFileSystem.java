@@ -66,6 +66,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
    * wrote the file and closed it), the cached attributes are dropped so close-to-open holds at once.
    */
   private final Map<Long, Long> reportedLength = new ConcurrentHashMap<>();
+  /** Handles whose writes already dropped suid/sgid (once per handle is enough: the bits do not come back by writing). */
+  private final java.util.Set<Long> privilegesKilled = ConcurrentHashMap.newKeySet();
   private static final String SECURITY_PREFIX = "security.";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CatenaFileSystem.class);
   private volatile FuseNotifier notifier;
@@ -210,7 +212,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     Long atime = time(c, SetAttr.ATIME, SetAttr.ATIME_NOW, c.atimeSec(), c.atimeNsec());
     Long mtime = time(c, SetAttr.MTIME, SetAttr.MTIME_NOW, c.mtimeSec(), c.mtimeNsec());
-    var change = new io.catena.meta.SetAttr(
+    io.catena.meta.SetAttr change = new io.catena.meta.SetAttr(
         c.has(SetAttr.MODE) ? c.mode() & 07777 : null,
         c.has(SetAttr.UID) ? c.uid() : null,
         c.has(SetAttr.GID) ? c.gid() : null,
@@ -218,6 +220,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
         atime, mtime, null);
     if (c.has(SetAttr.SIZE)) {
       files.drainWrites(toMeta(ino));
+    }
+    // ftruncate(fd) names its handle: the descriptor, open for writing, authorises the size change.
+    if (c.fh().isPresent() && c.has(SetAttr.SIZE) && !ControlDir.isVirtualHandle(c.fh().getAsLong())) {
+      change = change.through(files.get(c.fh().getAsLong()).sessionId(), false);
     }
     Inode after = meta.setattr(user(ctx), toMeta(ino), change);
     if (c.has(SetAttr.SIZE)) {
@@ -365,6 +371,31 @@ public final class CatenaFileSystem implements FuseFileSystem {
   }
 
   @Override
+  public void killPrivileges(RequestContext ctx, long ino, long fh) {
+    if (ControlDir.isVirtualHandle(fh)) {
+      return;
+    }
+    OpenFile f = files.get(fh);
+    // The kernel asks before every write of a caller without CAP_FSETID; meta is asked only while the bits may be set.
+    if (!privilegesKilled.add(fh) || !mayCarryPrivileges(f.inode().mode())) {
+      return;
+    }
+    meta.setattr(user(ctx), toMeta(ino), io.catena.meta.SetAttr.killPrivileges(f.sessionId()));
+    FuseNotifier n = notifier;
+    if (n != null) {
+      try {
+        n.invalidateInode(ino, -1, 0); // fstat on this descriptor must see the bits gone at once
+      } catch (CatenaException e) {
+        // ENOENT: the kernel holds no attributes to drop
+      }
+    }
+  }
+
+  private static boolean mayCarryPrivileges(int mode) {
+    return (mode & 06000) != 0;
+  }
+
+  @Override
   public void flush(RequestContext ctx, long ino, long fh, long lockOwner) {
     if (ControlDir.isVirtualHandle(fh)) {
       control.flush(fh);
@@ -391,6 +422,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     OpenFile f = files.get(fh);
     atimeUpdates.remove(fh);
+    privilegesKilled.remove(fh);
     f.close(user(ctx));
   }
 

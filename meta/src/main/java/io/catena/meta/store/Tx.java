@@ -167,6 +167,14 @@ public final class Tx {
     return Codec.decodeDent(MetaKeys.idOf(kv.key()), MetaKeys.nameOf(kv.key()), kv.value());
   }
 
+  /**
+   * Whether write session {@code sessionId} (0: none, never open) is open on {@code ino}; conflict-tracked, so a
+   * concurrent close of that session makes the caller retry.
+   */
+  public boolean hasSession(long ino, long sessionId) {
+    return sessionId != 0 && rw().get(MetaKeys.session(ino, sessionId)).isPresent();
+  }
+
   /** Whether any write session is open on {@code ino}. */
   public boolean hasSessions(long ino, boolean conflict) {
     byte[] p = MetaKeys.sessionPrefix(ino);
