@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 public interface ReadTransaction extends AutoCloseable {
 
-  /** The version this transaction reads at. */
+  /** The version this transaction reads at (fixed by this call if the engine fixes it lazily and no read has yet). */
   long readVersion();
 
   /** The value of {@code key} at the read version (with this transaction's own writes applied, if any). */

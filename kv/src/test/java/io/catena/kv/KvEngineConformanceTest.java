@@ -359,6 +359,7 @@ public abstract class KvEngineConformanceTest {
     KvEngine kv = engine();
     put(kv, "x", "1", "y", "1");
     try (ReadTransaction reader = kv.beginRead()) {
+      assertEquals("1", s(reader.snapshotGet(b("y")))); // fixes the read version (engines may fix it lazily)
       put(kv, "x", "2", "z", "2");
       try (ReadWriteTransaction t = kv.beginReadWrite()) {
         t.clearRange(b("a"), b("zz"));
@@ -369,6 +370,21 @@ public abstract class KvEngineConformanceTest {
     }
     try (ReadTransaction after = kv.beginRead()) {
       assertTrue(after.snapshotGetRange(b("a"), b("zz"), 0, false).pairs().isEmpty());
+    }
+  }
+
+  @Test
+  void readVersion_includesEveryCommitAcknowledgedBeforeBegin_andStaysFixedOnceRead() {
+    KvEngine kv = engine();
+    for (int i = 0; i < 20; i++) {
+      put(kv, "seq", "" + i);
+      try (ReadTransaction r = kv.beginRead(); ReadWriteTransaction w = kv.beginReadWrite()) {
+        assertEquals("" + i, s(r.snapshotGet(b("seq"))));
+        assertEquals("" + i, s(w.get(b("seq"))));
+        put(kv, "seq", "after-" + i);
+        assertEquals("" + i, s(r.snapshotGet(b("seq"))), "one version for all reads");
+        assertEquals("" + i, s(w.snapshotGet(b("seq"))));
+      }
     }
   }
 

@@ -156,6 +156,15 @@ final class EtcdClient implements AutoCloseable {
     }
   }
 
+  /** A read at a revision the serving member has not applied yet (it lags behind the one that fixed it). */
+  static final class FutureRevision extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    FutureRevision(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /**
    * Sends a write transaction once. Errors etcd raises before applying anything come back as the matching
    * CatenaException (or {@link LeaseGone}); anything that leaves the outcome open is a CommitUnknownException.
@@ -295,6 +304,9 @@ final class EtcdClient implements AutoCloseable {
     CatenaException limit = limitOrConfig(e);
     if (limit != null) {
       return limit;
+    }
+    if (d.contains("required revision is a future revision")) {
+      throw new FutureRevision(d);
     }
     if (d.contains("required revision has been compacted")) {
       return CatenaException.retryable(Errno.EAGAIN, "transaction too old: etcd compacted the revision it reads"
