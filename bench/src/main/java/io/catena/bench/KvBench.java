@@ -182,7 +182,11 @@ public final class KvBench implements Callable<Integer> {
     return new Phase(commits.sum(), retries.sum(), batches, end - measureFrom, p50, p99);
   }
 
+  /** Commit batches so far: RocksDB WriteBatches, etcd commit requests (each may carry several commits). */
   private static long batchCount(KvEngine kv) {
+    if (kv instanceof io.catena.kv.etcd.EtcdKvEngine e) {
+      return e.requestCounts()[2];
+    }
     return kv instanceof RocksKvEngine r ? r.batchCount() : -1;
   }
 

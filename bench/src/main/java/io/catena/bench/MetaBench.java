@@ -149,7 +149,10 @@ public final class MetaBench implements Callable<Integer> {
     return 0;
   }
 
+  private KvEngine kv;
+
   private void run(KvEngine kv, String label, Config config) throws Exception {
+    this.kv = kv;
     KvMetaService service = new KvMetaService(TransactionRunner.withDefaults(kv), Clock.systemUTC(), config,
         ChainTableSource.fixed(TABLE), ChunkStorage.NONE);
     service.format(0755);
@@ -289,10 +292,26 @@ public final class MetaBench implements Callable<Integer> {
     bodies.put("unlink", c -> timed(ops, k -> m.unlink(USER, dirs[c], name(c, k), null)));
     for (String op : List.of("create", "stat", "unlink")) {
       List<long[]> lat = new ArrayList<>();
+      long[] before = etcdCounts();
       long nanos = runClients(clientCount, bodies.get(op), lat);
-      out.add(summarize(op, (long) clientCount * ops, nanos, lat, ""));
+      out.add(summarize(op, (long) clientCount * ops, nanos, lat, etcdNote(before, (long) clientCount * ops)));
     }
     return out;
+  }
+
+  private long[] etcdCounts() {
+    return kv instanceof io.catena.kv.etcd.EtcdKvEngine e ? e.requestCounts() : null;
+  }
+
+  /** etcd requests per operation: how many round trips an operation costs, and how well they were shared. */
+  private String etcdNote(long[] before, long ops) {
+    long[] after = etcdCounts();
+    if (before == null || after == null) {
+      return "";
+    }
+    return String.format("etcd per op: %.2f reads in %.2f requests, %.2f commits in %.2f requests",
+        (after[1] - before[1]) / (double) ops, (after[0] - before[0]) / (double) ops,
+        (after[3] - before[3]) / (double) ops, (after[2] - before[2]) / (double) ops);
   }
 
   private static String name(int client, int k) {

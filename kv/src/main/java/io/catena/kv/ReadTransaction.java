@@ -24,6 +24,13 @@ public interface ReadTransaction extends AutoCloseable {
    */
   RangeResult snapshotGetRange(byte[] begin, byte[] end, int limit, boolean reverse);
 
+  /**
+   * A hint that this transaction is about to read {@code keys}: a remote engine may fetch them all in one round trip
+   * now, at the read version, so the reads that follow cost none. It has no other effect (no read conflict, nothing
+   * a read answers changes); local engines ignore it.
+   */
+  default void prefetch(java.util.Collection<byte[]> keys) {}
+
   @Override
   void close();
 }

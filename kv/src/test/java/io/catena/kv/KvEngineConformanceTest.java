@@ -389,6 +389,30 @@ public abstract class KvEngineConformanceTest {
   }
 
   @Test
+  void prefetch_changesNoAnswer_andRecordsNoConflict() {
+    KvEngine kv = engine();
+    put(kv, "p/a", "1", "p/b", "2");
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      t.set(b("p/b"), b("mine"));
+      t.prefetch(List.of(b("p/a"), b("p/b"), b("p/c")));
+      put(kv, "p/a", "changed");
+      assertEquals("1", s(t.get(b("p/a"))), "prefetched at the read version");
+      assertEquals("mine", s(t.get(b("p/b"))), "own writes win");
+      assertEquals(null, s(t.snapshotGet(b("p/c"))));
+      t.set(b("out"), b("x"));
+      assertConflict(t::commit); // the get of p/a recorded its conflict as usual
+    }
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      assertEquals("2", s(t.get(b("p/b"))));
+      t.prefetch(List.of(b("q")));
+      put(kv, "q", "new");
+      t.set(b("out"), b("y"));
+      t.commit(); // prefetched but never read: no conflict
+    }
+    assertEquals("y", read(kv, "out"));
+  }
+
+  @Test
   void writeSkew_isPrevented() {
     // Classic: two doctors on call; each checks the other is on call, then goes off call.
     KvEngine kv = engine();

@@ -92,6 +92,20 @@ public final class Transaction implements ReadWriteTransaction {
   }
 
   @Override
+  public void prefetch(java.util.Collection<byte[]> keys) {
+    checkReadableState();
+    List<byte[]> wanted = new ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      if ((writes == null || !writes.containsKey(k)) && !clearedByRange(k)) {
+        wanted.add(k.clone());
+      }
+    }
+    if (!wanted.isEmpty()) {
+      snapshot.prefetch(wanted);
+    }
+  }
+
+  @Override
   public Optional<byte[]> get(byte[] key) {
     Objects.requireNonNull(key, "key");
     checkWritableState();

@@ -89,7 +89,10 @@ final class CommitBuilder {
     int compareCount = compares.size() + adds.size();
     int successOps = ops.size() + markers.size() + adds.size();
     int failureOps = adds.isEmpty() ? 0 : adds.size() + (compares.isEmpty() ? 0 : 1);
-    checkOpCount(compareCount, successOps, failureOps);
+    // With counters, the failure branch nests the compares again, and etcd allows a nested level only what the
+    // level above left unused.
+    int nested = adds.isEmpty() ? 0 : compares.size();
+    checkOpCount(compareCount, successOps, failureOps, nested);
     return new Parts(compares, ops, markers, adds);
   }
 
@@ -159,7 +162,9 @@ final class CommitBuilder {
     }
     List<byte[]> data = mergeRanges(dataRanges);
     List<byte[]> marks = mergeRanges(markerRanges);
-    int budget = maxTxnOps - equal.size() - data.size() / 2 - guards;
+    // With counters the compares appear twice (the failure branch nests them again), plus one guard per counter.
+    int cap = guards == 0 ? maxTxnOps : (maxTxnOps - guards) / 2;
+    int budget = cap - equal.size() - data.size() / 2;
     if (marks.size() / 2 > budget && budget >= 1) {
       marks = widen(marks, budget);
     }
@@ -253,8 +258,8 @@ final class CommitBuilder {
     return m < 0 ? a.length : m;
   }
 
-  private void checkOpCount(int compares, int success, int failure) {
-    int ops = Math.max(compares, Math.max(success, failure));
+  private void checkOpCount(int compares, int success, int failure, int nested) {
+    int ops = Math.max(compares, Math.max(success, failure)) + nested;
     if (ops > maxTxnOps) {
       throw CatenaException.of(Errno.E2BIG, "kv %s: this commit needs %d etcd operations in one transaction"
           + " (%d compares for its conflict-tracked reads and counters, %d writes), more than etcd's --max-txn-ops"

@@ -25,6 +25,7 @@ import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -33,11 +34,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * The engine's connection to an etcd cluster: one gRPC channel balancing round-robin over the URL's endpoints, an
- * optional auth token, a deadline on every call, and the translation of etcd's errors into CatenaExceptions. It
+ * optional auth token, a deadline on every call, blocking and asynchronous calls, and the translation of etcd's
+ * errors into CatenaExceptions. It
  * speaks etcd's v3 gRPC API through jetcd's generated stubs rather than jetcd's {@code Client}: the engine needs
  * compares with a {@code range_end} (jetcd's {@code Cmp} cannot express them), the exact request it sends (to check
  * etcd's size and op limits before sending), nested transactions in the failure branch, and no hidden retries of a
@@ -95,6 +98,9 @@ final class EtcdClient implements AutoCloseable {
         .keepAliveTimeout(Math.max(1, connectTimeout.toMillis()), TimeUnit.MILLISECONDS)
         .keepAliveWithoutCalls(true)
         .intercept(new TokenInterceptor())
+        // Answers are handled on the transport thread they arrive on: the engine's callbacks only hand results over
+        // and start the next batch, never block, and the hop to an executor thread per call cost measurable CPU.
+        .directExecutor()
         .build();
   }
 
@@ -205,6 +211,50 @@ final class EtcdClient implements AutoCloseable {
       }
       throw readFailure(e, "lease grant");
     }
+  }
+
+  /**
+   * Sends a transaction without waiting; {@code answer} gets the response or the raw gRPC failure (map it with
+   * {@link #readFailure} or {@link #commitFailure} in the caller's thread), on a gRPC executor thread.
+   */
+  void txnAsync(TxnRequest request, BiConsumer<TxnResponse, StatusRuntimeException> answer) {
+    if (closed) {
+      answer.accept(null, Status.UNAVAILABLE.withDescription("channel shutdown").asRuntimeException());
+      return;
+    }
+    KVGrpc.newStub(channel).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).txn(request,
+        new StreamObserver<>() {
+          private TxnResponse response;
+
+          @Override
+          public void onNext(TxnResponse r) {
+            response = r;
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.accept(null, t instanceof StatusRuntimeException e ? e : Status.fromThrowable(t)
+                .asRuntimeException());
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.accept(response, null);
+          }
+        });
+  }
+
+  /** Whether a failed call was refused for a stale auth token (nothing was applied): refresh and send again. */
+  boolean refreshIfStale(StatusRuntimeException e, String usedToken) {
+    if (!isStaleToken(e)) {
+      return false;
+    }
+    refreshToken(usedToken);
+    return true;
+  }
+
+  String token() {
+    return token;
   }
 
   private KVGrpc.KVBlockingStub kv() {
@@ -318,11 +368,15 @@ final class EtcdClient implements AutoCloseable {
       case UNAVAILABLE, ABORTED, RESOURCE_EXHAUSTED, CANCELLED -> CatenaException.retryable(
           neverSent(e) ? Errno.ECONNREFUSED : Errno.EIO, "kv %s: %s failed: etcd unavailable (%s)", url, what,
           describe(e));
+      // The connection closed under the call (a member died): a read has no effect, so trying again is safe.
+      case UNKNOWN -> d.contains("channel closed") ? CatenaException.retryable(Errno.EIO,
+          "kv %s: %s failed: connection to etcd lost (%s)", url, what, describe(e))
+          : CatenaException.of(Errno.EIO, "kv %s: %s failed: %s", url, what, describe(e));
       default -> CatenaException.of(Errno.EIO, "kv %s: %s failed: %s", url, what, describe(e));
     };
   }
 
-  private RuntimeException commitFailure(StatusRuntimeException e) {
+  RuntimeException commitFailure(StatusRuntimeException e) {
     String d = String.valueOf(e.getStatus().getDescription());
     CatenaException limit = limitOrConfig(e);
     if (limit != null) {

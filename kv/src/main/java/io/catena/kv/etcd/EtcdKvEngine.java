@@ -79,10 +79,23 @@ import java.util.Optional;
  * and resend). Each resend follows someone else's successful write of the counter, so adds are never lost and the
  * loop always makes global progress; it is bounded and then reports a retryable conflict.
  *
+ * <h2>Batching</h2>
+ * Concurrent transactions share etcd requests, one outstanding at a time per kind, the rest waiting for the next
+ * ({@link Batcher}). Reads ({@link EtcdReader}): every read of every waiting transaction goes into one read-only etcd
+ * transaction, each at its own revision; if any needs a fresh revision (a first read) the request is linearizable,
+ * and since it was sent after each of its transactions began, each still sees every commit acknowledged before its
+ * begin (FoundationDB's batched read versions). {@code prefetch} hands one transaction's known next reads over in one
+ * request. Commits ({@link GroupCommit}): each commit's etcd transaction, unchanged, becomes one nested transaction of
+ * a combined request, whose answer holds each member's own outcome, so a conflicting member fails alone; members
+ * whose keys overlap (one reads or writes what another writes, two adds to one counter included) never share a
+ * request, which makes the combined outcome that of running the members one after another. A commit's unknown
+ * outcome (no answer) is every member's.
+ *
  * <h2>Limits and failures</h2>
  * etcd's {@code --max-txn-ops} and {@code --max-request-bytes} (mirrored in {@code kv.etcd.max_txn_ops} and
  * {@code kv.etcd.max_request_bytes}) are checked on the exact request before sending, and etcd's own refusals are
- * mapped: both are non-retryable errors naming the limit; a commit is never split. A compare failure is a
+ * mapped: both are non-retryable errors naming the limit; a commit is never split (etcd counts a nested level's ops
+ * against what the level above leaves, which the check and the group commit both account for). A compare failure is a
  * retryable EAGAIN, as in the other engines. A deadline ({@code kv.etcd.request_timeout}) or a broken connection
  * after the request was sent is a {@link CommitUnknownException}; a request refused before it reached raft (no
  * connection, no leader) is a plain retryable error. {@link KvFaults} are drawn once per commit with writes.
@@ -97,6 +110,7 @@ public final class EtcdKvEngine implements KvEngine {
   private final EtcdClient client;
   private final EtcdReader reader;
   private final Committer committer;
+  private final GroupCommit groupCommit;
   private volatile boolean closed;
 
   private EtcdKvEngine(String url, EtcdUrl parsed, Config config, KvFaults faults, Clock clock) {
@@ -115,8 +129,9 @@ public final class EtcdKvEngine implements KvEngine {
         KvConfig.get(config, EtcdConfig.PASSWORD), requestTimeout, KvConfig.get(config, EtcdConfig.CONNECT_TIMEOUT),
         maxInbound);
     EtcdKeys keys = new EtcdKeys(prefix);
-    this.reader = new EtcdReader(client, keys);
-    this.committer = new Committer(keys, new CommitBuilder(keys, reader, url, maxTxnOps), reader, client::commit,
+    this.reader = new EtcdReader(client, keys, maxTxnOps);
+    this.groupCommit = new GroupCommit(client, maxTxnOps, maxRequestBytes);
+    this.committer = new Committer(keys, new CommitBuilder(keys, reader, url, maxTxnOps), reader, groupCommit,
         new Leases(client, leaseTtlSeconds), faults, url, maxRequestBytes);
   }
 
@@ -139,6 +154,16 @@ public final class EtcdKvEngine implements KvEngine {
       }
       throw ex;
     }
+  }
+
+  /**
+   * Counts for benchmarks, since open: {read requests sent, reads they carried, commit requests sent, commits they
+   * carried} (the carried counts include resends).
+   */
+  public long[] requestCounts() {
+    long[] r = reader.counts();
+    long[] c = groupCommit.counts();
+    return new long[] {r[0], r[1], c[0], c[1]};
   }
 
   /** The key-space name of the URL. */

@@ -9,7 +9,12 @@ import io.catena.kv.core.Snapshot;
 import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.TxnResponse;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 
 /**
  * One transaction's view of etcd: its read revision, fixed by its first read (or by a bare linearizable read when
@@ -28,8 +33,13 @@ final class EtcdTxn implements EngineCore, Snapshot {
   private final Clock clock;
   private final long windowMillis;
   private final long beganMillis;
+  /** Marks a prefetched key that was absent. Compared by identity. */
+  private static final byte[] ABSENT = new byte[0];
+
   private long readRevision = -1;
   final ReadLog log = new ReadLog();
+  /** Prefetched values not yet read (null until a prefetch). */
+  private TreeMap<byte[], byte[]> prefetched;
 
   EtcdTxn(EtcdKvEngine engine, EtcdReader reader, Clock clock, long windowMillis) {
     this.engine = engine;
@@ -93,8 +103,17 @@ final class EtcdTxn implements EngineCore, Snapshot {
 
   @Override
   public byte[] get(byte[] key) {
+    if (prefetched != null) {
+      byte[] v = prefetched.get(key);
+      if (v != null) {
+        return v == ABSENT ? null : v.clone(); // its mod revision was logged when it came
+      }
+    }
     RangeResponse r = read(RangeRequest.newBuilder().setKey(keys.data(key)), "read");
-    byte[] k = key.clone();
+    return logPoint(key.clone(), r);
+  }
+
+  private byte[] logPoint(byte[] k, RangeResponse r) {
     log.cover(k, Keys.keyAfter(k));
     if (r.getKvsCount() == 0) {
       return null;
@@ -102,6 +121,31 @@ final class EtcdTxn implements EngineCore, Snapshot {
     KeyValue kv = r.getKvs(0);
     log.saw(k, kv.getModRevision());
     return kv.getValue().toByteArray();
+  }
+
+  /**
+   * Reads {@code wanted} in one request (which fixes the read revision if nothing has) and keeps the answers for the
+   * gets that follow: values at the read revision never change.
+   */
+  @Override
+  public void prefetch(List<byte[]> wanted) {
+    engine.checkOpen();
+    List<RequestOp> reads = new ArrayList<>(wanted.size());
+    long rev = Math.max(readRevision, 0);
+    for (byte[] k : wanted) {
+      reads.add(EtcdKeys.get(keys.data(k), rev, false, null, 0));
+    }
+    TxnResponse r = reader.readAll(reads, readRevision < 0, "read");
+    if (readRevision < 0) {
+      readRevision = r.getHeader().getRevision();
+    }
+    if (prefetched == null) {
+      prefetched = new TreeMap<>(Keys.ORDER);
+    }
+    for (int i = 0; i < wanted.size(); i++) {
+      byte[] v = logPoint(wanted.get(i), r.getResponses(i).getResponseRange());
+      prefetched.put(wanted.get(i), v == null ? ABSENT : v);
+    }
   }
 
   @Override
