@@ -52,7 +52,8 @@ import picocli.CommandLine.Option;
         + " over RPC.")
 public final class MetaBench implements Callable<Integer> {
 
-  @Option(names = "--engine", defaultValue = "rocksdb", split = ",",
+  // Split only where an engine name follows: an etcd URL's endpoint list has commas of its own.
+  @Option(names = "--engine", defaultValue = "rocksdb", split = BenchEngine.SPLIT,
       description = "Engines to measure one after the other: rocksdb, mem, etcd (a throwaway local cluster of"
           + " --etcd-members members) or an engine URL such as etcd://host:port/prefix (default ${DEFAULT-VALUE}).")
   String[] engines;
