@@ -97,7 +97,10 @@ final class EtcdClient implements AutoCloseable {
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(Math.max(1, connectTimeout.toMillis()), TimeUnit.MILLISECONDS)
         .keepAliveWithoutCalls(true)
-        .intercept(new TokenInterceptor())
+        .intercept(user.isEmpty() ? List.of() : List.of(new TokenInterceptor()))
+        // No transparent retries: the engine decides what may be sent again, and gRPC's retry wrapper buffers every
+        // call's messages for them.
+        .disableRetry()
         // Answers are handled on the transport thread they arrive on: the engine's callbacks only hand results over
         // and start the next batch, never block, and the hop to an executor thread per call cost measurable CPU.
         .directExecutor()
@@ -215,13 +218,23 @@ final class EtcdClient implements AutoCloseable {
 
   /**
    * Sends a transaction without waiting; {@code answer} gets the response or the raw gRPC failure (map it with
-   * {@link #readFailure} or {@link #commitFailure} in the caller's thread), on a gRPC executor thread.
+   * {@link #readFailure} or {@link #commitFailure} in the caller's thread) exactly once, on a transport thread or,
+   * for a call that cannot start, on this one.
    */
   void txnAsync(TxnRequest request, BiConsumer<TxnResponse, StatusRuntimeException> answer) {
     if (closed) {
       answer.accept(null, Status.UNAVAILABLE.withDescription("channel shutdown").asRuntimeException());
       return;
     }
+    try {
+      startTxn(request, answer);
+    } catch (RuntimeException e) {
+      // A batcher waits for every answer: a call that could not even start must still give one.
+      answer.accept(null, Status.fromThrowable(e).asRuntimeException());
+    }
+  }
+
+  private void startTxn(TxnRequest request, BiConsumer<TxnResponse, StatusRuntimeException> answer) {
     KVGrpc.newStub(channel).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).txn(request,
         new StreamObserver<>() {
           private TxnResponse response;

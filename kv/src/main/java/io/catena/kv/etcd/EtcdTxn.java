@@ -26,6 +26,8 @@ final class EtcdTxn implements EngineCore, Snapshot {
   private static final long PAGE_BYTES = 4L << 20;
   private static final int FIRST_PAGE = 16;
   private static final int MAX_PAGE = 1024;
+  /** Marks a prefetched key that was absent. Compared by identity. */
+  private static final byte[] ABSENT = new byte[0];
 
   private final EtcdKvEngine engine;
   private final EtcdReader reader;
@@ -33,12 +35,9 @@ final class EtcdTxn implements EngineCore, Snapshot {
   private final Clock clock;
   private final long windowMillis;
   private final long beganMillis;
-  /** Marks a prefetched key that was absent. Compared by identity. */
-  private static final byte[] ABSENT = new byte[0];
-
   private long readRevision = -1;
   final ReadLog log = new ReadLog();
-  /** Prefetched values not yet read (null until a prefetch). */
+  /** Prefetched values at the read revision (null until a prefetch). */
   private TreeMap<byte[], byte[]> prefetched;
 
   EtcdTxn(EtcdKvEngine engine, EtcdReader reader, Clock clock, long windowMillis) {
