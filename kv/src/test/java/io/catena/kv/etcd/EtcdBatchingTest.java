@@ -79,7 +79,7 @@ class EtcdBatchingTest {
         for (int w = 0; w < writers; w++) {
           int me = w;
           fs.add(pool.submit(() -> {
-            for (long i = 0; i < 60; i++) {
+            for (long i = 0; i < 40; i++) {
               try (ReadWriteTransaction t = kv.beginReadWrite()) {
                 t.set(b("w/" + me), b(Long.toString(i)));
                 t.commit();
@@ -218,7 +218,7 @@ class EtcdBatchingTest {
           int me = th;
           fs.add(pool.submit(() -> {
             TransactionRunner runner = TransactionRunner.withDefaults(kv);
-            for (int round = 0; round < 5; round++) {
+            for (int round = 0; round < 3; round++) {
               int r = round;
               runner.run(t -> {
                 for (int i = 0; i < (me % 2 == 0 ? 100 : 40); i++) {
@@ -244,7 +244,7 @@ class EtcdBatchingTest {
       }
       try (ReadTransaction t = kv.beginRead()) {
         for (int th = 1; th < threads; th += 2) {
-          assertEquals(5, Keys.counterOf(t.snapshotGet(b("adds/" + th)).orElse(null)));
+          assertEquals(3, Keys.counterOf(t.snapshotGet(b("adds/" + th)).orElse(null)));
         }
         assertEquals(6 * 100 + 6 * 40, t.snapshotGetRange(b("big/"), b("big0"), 0, false).pairs().size());
       }
