@@ -28,15 +28,15 @@ import java.util.Optional;
  * <h2>Reads and versions</h2>
  * A begin sends nothing. A transaction's read version R is fixed by its first read, which is linearizable and carries
  * no revision: etcd answers at its latest revision and names it in the answer's header, and that revision is R. The
- * read was sent after the begin, so R includes everything acknowledged before the transaction began (FoundationDB
- * also fixes a read version at first use). A transaction that needs R before reading anything (its
- * {@code readVersion()}, or a commit checking conflicts it declared without reading) fixes it with a bare
- * linearizable read. Every later read is a range request at revision R, so all reads see one snapshot; history up to
- * R never changes, so those are served serializably by any member, and sent again linearizably only by a member that
- * has not applied R yet ({@link EtcdReader}). Reads of a compacted revision fail with a retryable "transaction too
- * old". Writes are buffered in the shared {@link Transaction} (read-your-writes, clearRange and pending atomic adds
- * merged into reads, exactly as the local engines do). The commit version is the revision etcd assigns to the
- * commit. A blind write (no conflict-tracked read) never fixes R: it is serializable at its commit revision.
+ * read was sent after the begin, so R includes everything acknowledged before the transaction began (FoundationDB also
+ * fixes a read version at first use). A transaction that needs R before reading anything (its {@code readVersion()}, or
+ * a read conflict it records first) fixes it then with a bare linearizable read. Every later read is a range request at
+ * revision R, so all reads see one snapshot; history up to R never changes, so those are served serializably by any
+ * member, and sent again linearizably only by a member that has not applied R yet ({@link EtcdReader}). Reads of a
+ * compacted revision fail with a retryable "transaction too old". Writes are buffered in the shared {@link Transaction}
+ * (read-your-writes, clearRange and pending atomic adds merged into reads, exactly as the local engines do). The commit
+ * version is the revision etcd assigns to the commit. A blind write (no conflict-tracked read) never fixes R: it is
+ * serializable at its commit revision.
  *
  * <h2>Conflicts: what each commit compares</h2>
  * The commit is serializable at its own revision C if everything the transaction read with conflict tracking is
@@ -93,12 +93,12 @@ import java.util.Optional;
  *
  * <h2>Limits and failures</h2>
  * etcd's {@code --max-txn-ops} and {@code --max-request-bytes} (mirrored in {@code kv.etcd.max_txn_ops} and
- * {@code kv.etcd.max_request_bytes}) are checked on the exact request before sending, and etcd's own refusals are
- * mapped: both are non-retryable errors naming the limit; a commit is never split (etcd counts a nested level's ops
- * against what the level above leaves, which the check and the group commit both account for). A compare failure is a
- * retryable EAGAIN, as in the other engines. A deadline ({@code kv.etcd.request_timeout}) or a broken connection
- * after the request was sent is a {@link CommitUnknownException}; a request refused before it reached raft (no
- * connection, no leader) is a plain retryable error. {@link KvFaults} are drawn once per commit with writes.
+ * {@code kv.etcd.max_request_bytes}) are checked on the exact request before sending, and etcd's own refusals are mapped: both
+ * are non-retryable errors naming the limit; a commit is never split (etcd counts a nested level's ops against what the
+ * level above leaves, which the check and the group commit both account for). A compare failure is a retryable EAGAIN,
+ * as in the other engines. A deadline ({@code kv.etcd.request_timeout}) or a broken connection after the request was
+ * sent is a {@link CommitUnknownException}; a request refused before it reached raft (no connection, no leader) is a
+ * plain retryable error. {@link KvFaults} are drawn once per commit with writes.
  *
  * <p>Thread-safe: any number of threads may run transactions; each transaction belongs to one thread.
  */

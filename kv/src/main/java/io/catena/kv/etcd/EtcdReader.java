@@ -126,7 +126,8 @@ final class EtcdReader {
     TxnRequest.Builder t = TxnRequest.newBuilder();
     for (Group g : groups) {
       for (RangeRequest r : g.reads) {
-        t.addSuccess(RequestOp.newBuilder().setRequestRange(linearizable ? r : r.toBuilder().setSerializable(true).build()));
+        RangeRequest q = linearizable ? r : r.toBuilder().setSerializable(true).build();
+        t.addSuccess(RequestOp.newBuilder().setRequestRange(q));
       }
     }
     return t.build();

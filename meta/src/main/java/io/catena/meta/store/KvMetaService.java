@@ -268,14 +268,16 @@ public final class KvMetaService implements MetaService {
   public Inode mknod(UserInfo user, long parent, String name, int stMode, long rdev, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutateIn(parent, name, req, now, Inode.class, tx -> entries.mknod(tx, user, parent, name, stMode, rdev, id, now));
+    return mutateIn(parent, name, req, now, Inode.class,
+        tx -> entries.mknod(tx, user, parent, name, stMode, rdev, id, now));
   }
 
   @Override
   public Inode symlink(UserInfo user, long parent, String name, String target, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutateIn(parent, name, req, now, Inode.class, tx -> entries.symlink(tx, user, parent, name, target, id, now));
+    return mutateIn(parent, name, req, now, Inode.class,
+        tx -> entries.symlink(tx, user, parent, name, target, id, now));
   }
 
   @Override
@@ -286,7 +288,8 @@ public final class KvMetaService implements MetaService {
   @Override
   public Inode link(UserInfo user, long ino, long newParent, String newName, RequestId req) {
     long now = ctx.nowNanos();
-    return mutateIn(newParent, newName, req, now, Inode.class, tx -> entries.link(tx, user, ino, newParent, newName, now));
+    return mutateIn(newParent, newName, req, now, Inode.class,
+        tx -> entries.link(tx, user, ino, newParent, newName, now));
   }
 
   @Override
