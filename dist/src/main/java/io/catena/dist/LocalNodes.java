@@ -37,34 +37,44 @@ final class LocalNodes {
    */
   static List<StorageNode> startStorage(Path dir, Ports ports, int count, String mgmtd, String clusterId,
       List<String> childSets, List<ChildProcess> children) throws InterruptedException {
+    // All start at once (JVM start-up dominates and overlaps); each is then awaited in turn.
+    List<ChildProcess> started = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ChildProcess c = startOne(dir, i, ports.reuse("storage-" + (i + 1), "tcp://127.0.0.1:0"), mgmtd, clusterId,
+          childSets);
+      children.add(c);
+      started.add(c);
+    }
     List<StorageNode> nodes = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      long nodeId = 10001 + i;
       String name = "storage-" + (i + 1);
-      String ready = null;
-      // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address.
-      for (String bind : List.of(ports.reuse(name, "tcp://127.0.0.1:0"), "tcp://127.0.0.1:0")) {
-        List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(nodeId), "--listen",
-            bind, "--disk", dir.resolve(name).toString(), "--mgmtd", mgmtd, "--cluster-id", clusterId));
-        args.addAll(childSets);
-        ChildProcess c = ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
-        children.add(c);
-        try {
-          ready = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60)).group(1);
-          break;
-        } catch (CatenaException e) {
-          children.remove(c);
-          c.stop(Duration.ofSeconds(5));
-          if (bind.endsWith(":0")) {
-            throw e;
-          }
-          LOG.warn("{} could not use its previous address {}: {}; trying a new port", name, bind, e.getMessage());
-        }
+      ChildProcess c = started.get(i);
+      String ready;
+      try {
+        ready = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60)).group(1);
+      } catch (CatenaException e) {
+        // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address; if that
+        // port is taken now, a new one (mgmtd then learns the new address at registration).
+        children.remove(c);
+        c.stop(Duration.ofSeconds(5));
+        LOG.warn("{} could not start on its previous address: {}; trying a new port", name, e.getMessage());
+        ChildProcess again = startOne(dir, i, "tcp://127.0.0.1:0", mgmtd, clusterId, childSets);
+        children.add(again);
+        ready = again.awaitLine(STORAGE_READY, Duration.ofSeconds(60)).group(1);
       }
       ports.save(name, Address.parse(ready).port());
-      nodes.add(new StorageNode(nodeId, ready, dir.resolve(name)));
+      nodes.add(new StorageNode(10001 + i, ready, dir.resolve(name)));
     }
     return nodes;
+  }
+
+  private static ChildProcess startOne(Path dir, int i, String bind, String mgmtd, String clusterId,
+      List<String> childSets) {
+    String name = "storage-" + (i + 1);
+    List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(10001 + i), "--listen", bind,
+        "--disk", dir.resolve(name).toString(), "--mgmtd", mgmtd, "--cluster-id", clusterId));
+    args.addAll(childSets);
+    return ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
   }
 
   /** Creates targets, chains and the chain table once (a restart finds them); waits until chains serve. */
