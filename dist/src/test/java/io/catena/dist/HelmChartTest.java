@@ -247,6 +247,7 @@ class HelmChartTest {
     assertEquals("$(POD_NAME)", container(storage, "storage").at("/volumeMounts/0/subPathExpr").asText(),
         "each pod keeps its data in its own directory of the node's disk");
     assertEquals(0, pod.at("/securityContext/runAsUser").asInt(), "hostPath disks belong to root");
+    assertEquals("OnRootMismatch", pod.at("/securityContext/fsGroupChangePolicy").asText());
     assertEquals("1000000", env(container(storage, "storage")).get("CATENA_RPC_MAX_INFLIGHT_PER_CONNECTION"),
         "a number from the values is written as an integer, not 1e+06");
 
