@@ -49,7 +49,7 @@ done
 [ -e "$rootfs/lib64/ld-linux-x86-64.so.2" ] || { mkdir -p "$rootfs/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$rootfs/lib64/"; }
 printf 'root:x:0:0:root:/root:/nonexistent\n' > "$rootfs/etc/passwd"
 printf 'root:x:0:\n' > "$rootfs/etc/group"
-printf 'hosts: files\n' > "$rootfs/etc/nsswitch.conf"
+printf 'hosts: files dns\n' > "$rootfs/etc/nsswitch.conf"
 printf '127.0.0.1 localhost\n' > "$rootfs/etc/hosts"
 
 ctr="$(buildah from scratch)"
