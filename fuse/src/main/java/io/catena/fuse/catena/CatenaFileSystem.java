@@ -22,6 +22,7 @@ import io.catena.fuse.RequestContext;
 import io.catena.fuse.SetAttr;
 import io.catena.fuse.StatFs;
 import io.catena.fuse.catena.DirListings.Listed;
+import io.catena.fuse.usrbio.IoRegistry;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
@@ -54,6 +55,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   private final MetaService meta;
   private final LiveConfig conf;
   private final ControlDir control;
+  private final IoRegistry iovs;
   private final String clientId;
   private final OpenFiles files;
   /** Per open handle that has been read from, its atime update (a completed future when none was due). */
@@ -92,7 +94,54 @@ public final class CatenaFileSystem implements FuseFileSystem {
     this.conf = new LiveConfig(config);
     this.files = new OpenFiles(meta, io, conf::get);
     this.dirs = new DirListings(meta);
-    this.control = new ControlDir(meta, conf, this::request);
+    this.iovs = new IoRegistry(files, this::openForRing, this::ringWrote, new IoRegistry.Limits(config.get(FuseConfig.IO_MAX_RINGS),
+        config.get(FuseConfig.IO_MAX_REGISTRATIONS), config.get(FuseConfig.IO_MAX_BUFFER).bytes(),
+        config.get(FuseConfig.IO_MAX_INFLIGHT).bytes(), config.get(FuseConfig.IO_REAP_INTERVAL)),
+        ControlDir.REGISTRATIONS);
+    this.control = new ControlDir(meta, iovs, conf, this::request);
+  }
+
+  /**
+   * Opens a registered descriptor's file for native I/O: meta's open as the registering process's user (its
+   * permission check is open(2)'s), a handle among this mount's open files (so the mount's handles and the rings
+   * share the file's length and see each other's writes).
+   */
+  private OpenFile openForRing(UserInfo user, long fuseIno, int flags) {
+    OpenResult r = meta.open(user, toMeta(fuseIno), flags, clientId);
+    if (!r.inode().isFile()) {
+      throw CatenaException.of(Errno.EINVAL, "inode %d is not a regular file", fuseIno);
+    }
+    return files.open(r, flags);
+  }
+
+  /**
+   * Ring writes bypass the kernel, so its cached attributes and pages of the file are stale once meta recorded the
+   * new length: attributes are dropped at once (that takes no kernel inode lock), pages on the side (dropping them
+   * locks pages, and this may run while the kernel waits for a request on the same file).
+   */
+  private void ringWrote(long fuseIno) {
+    FuseNotifier n = notifier;
+    reportedLength.remove(toMeta(fuseIno));
+    if (n == null) {
+      return;
+    }
+    try {
+      n.invalidateInode(fuseIno, -1, 0);
+    } catch (CatenaException e) {
+      return; // ENOENT: the kernel holds nothing of it
+    }
+    Thread.ofVirtual().name("ring-inval").start(() -> {
+      try {
+        n.invalidateInode(fuseIno, 0, 0);
+      } catch (CatenaException e) {
+        // the kernel forgot the inode meanwhile
+      }
+    });
+  }
+
+  @Override
+  public void destroy() {
+    iovs.close();
   }
 
   private static Config defaults() {
@@ -182,7 +231,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return control.rootEntry();
     }
     if (virtual(parent)) {
-      return control.lookup(parent, name);
+      return control.lookup(ctx, parent, name);
     }
     try {
       return entry(meta.lookup(user(ctx), toMeta(parent), name));
@@ -259,6 +308,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void unlink(RequestContext ctx, long parent, String name) {
+    if (virtual(parent)) {
+      control.unlink(ctx, parent, name);
+      return;
+    }
     noControl("unlink", parent, name);
     meta.unlink(user(ctx), toMeta(parent), name, request());
   }
@@ -272,7 +325,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public Entry symlink(RequestContext ctx, long parent, String name, String target) {
     if (virtual(parent)) {
-      return control.symlink(ctx, user(ctx), name, target);
+      return control.symlink(ctx, user(ctx), parent, name, target);
     }
     noControl("symlink", parent, name);
     return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
@@ -373,6 +426,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     OpenFile f = files.get(fh);
     awaitQuietly(atimeUpdates.get(fh)); // atime is advisory: close(2) does not fail or hang for it
     f.flush(user(ctx));
+    iovs.flushed(ctx, ino);
   }
 
   @Override
@@ -381,6 +435,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return;
     }
     files.get(fh).flush(user(ctx));
+    iovs.flushed(ctx, ino);
   }
 
   @Override
@@ -407,7 +462,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void readdir(RequestContext ctx, long ino, long fh, long offset, DirFiller filler) {
     if (virtual(ino)) {
-      control.readdir(offset, filler);
+      control.readdir(ctx, ino, offset, filler);
       return;
     }
     List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, false);
@@ -422,7 +477,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void readdirplus(RequestContext ctx, long ino, long fh, long offset, DirPlusFiller filler) {
     if (virtual(ino)) {
-      control.readdirplus(offset, filler);
+      control.readdirplus(ctx, ino, offset, filler);
       return;
     }
     List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, true);
