@@ -36,7 +36,8 @@ public interface ChunkIo {
     for (ChunkRead r : reads) {
       try {
         out.add(read(r.chainId(), r.chunk(), r.offset(), r.dst()));
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | InternalError e) {
+        // InternalError: the JVM's answer to a fault copying into memory mapped from a file someone truncated
         out.add(CompletableFuture.failedFuture(e));
       }
     }

@@ -6,34 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.catena.client.FileLayoutIo;
-import io.catena.client.InMemoryChunks;
-import io.catena.common.cluster.ChainTable;
-import io.catena.common.cluster.ManualRoutingSource;
-import io.catena.common.cluster.RoutingInfo;
-import io.catena.common.config.Config;
-import io.catena.common.config.ConfigSchema;
-import io.catena.fuse.catena.CatenaFileSystem;
 import io.catena.io.CatenaIo;
 import io.catena.io.Completion;
 import io.catena.io.IoRing;
 import io.catena.io.ring.Linux;
 import io.catena.io.ring.RingLayout;
 import io.catena.io.ring.Words;
-import io.catena.kv.KvEngine;
-import io.catena.kv.TransactionRunner;
-import io.catena.kv.mem.MemKvEngine;
-import io.catena.meta.ChainTableSource;
-import io.catena.meta.client.MetaClientConfig;
-import io.catena.meta.server.MetaConfig;
-import io.catena.meta.store.KvMetaService;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -50,31 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
  * answers to malformed entries.
  */
 class NativeIoMountTest {
-  private static final ChainTable TABLE = new ChainTable(1, 1, List.of(1L, 2L, 3L, 4L));
   private static final int CHUNK = 256 * 1024;
 
   @TempDir
   static Path dir;
+  static CatenaTestMount mount;
   static Path mnt;
-  static KvEngine kv;
-  static FuseMount mount;
 
   @BeforeAll
   static void mountIt() throws Exception {
-    kv = new MemKvEngine();
-    InMemoryChunks chunks = new InMemoryChunks();
-    Config config = Config.defaults(ConfigSchema.fromHolders(MetaConfig.class, MetaClientConfig.class))
-        .withUpdates(Map.of("meta.default_chunk_size", "256KiB", "meta.default_stripe_size", "4"), "test", false);
-    KvMetaService meta = new KvMetaService(TransactionRunner.withDefaults(kv), Clock.systemUTC(), config,
-        ChainTableSource.fixed(TABLE), chunks);
-    meta.format(0777);
-    FileLayoutIo fileIo = new FileLayoutIo(chunks, new ManualRoutingSource(
-        new RoutingInfo(1, "test", List.of(), List.of(), List.of(), List.of(TABLE))));
-    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    mnt = Files.createDirectory(dir.resolve("mnt"));
-    Config fuse = Config.defaults(ConfigSchema.fromHolders(FuseConfig.class, io.catena.client.ClientConfig.class))
-        .withUpdates(Map.of("fuse.io.reap_interval", "100ms"), "test", false);
-    mount = FuseMount.mount(mnt, new CatenaFileSystem(meta, fileIo, "c1", fuse), fuse);
+    mount = CatenaTestMount.start(dir);
+    mnt = mount.mnt;
   }
 
   @AfterAll
@@ -82,10 +52,6 @@ class NativeIoMountTest {
     if (mount != null) {
       mount.close();
     }
-    if (TestSupport.mounted(mnt)) {
-      FuseMount.forceUnmount(mnt);
-    }
-    kv.close();
   }
 
   static byte[] random(int n, long seed) {
@@ -95,9 +61,7 @@ class NativeIoMountTest {
   }
 
   static List<String> iovs() throws IOException {
-    try (var s = Files.list(mnt.resolve(".catena-virt/iovs"))) {
-      return s.map(p -> p.getFileName().toString()).sorted().toList();
-    }
+    return mount.iovs();
   }
 
   @Test

@@ -222,7 +222,13 @@ final class RingServer {
       }
     }
     if (!reads.isEmpty()) {
-      List<CompletableFuture<Integer>> done = files.readBatch(readArgs);
+      List<CompletableFuture<Integer>> done;
+      try {
+        done = files.readBatch(readArgs);
+      } catch (Throwable t) { // a fault in the shared buffer surfacing early: the entries fail, the ring goes on
+        reads.forEach(op -> finish(op, -errno(t)));
+        return;
+      }
       for (int k = 0; k < reads.size(); k++) {
         Op op = reads.get(k);
         done.get(k).whenComplete((got, err) -> finish(op, err == null ? Math.max(got, 0) : -errno(err)));
