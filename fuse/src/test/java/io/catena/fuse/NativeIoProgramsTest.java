@@ -123,6 +123,9 @@ class NativeIoProgramsTest {
     assertEquals(fnv(bytes), fromC.values().get("fnv"), fromC.output());
     Run fromPython = python("read");
     assertEquals(fnv(bytes), fromPython.values().get("fnv"), fromPython.output());
+    if (run(List.of(PYTHON, "-c", "import numpy")).exit() == 0) {
+      assertEquals("1", fromPython.values().get("numpy"), "read through a NumPy view: " + fromPython.output());
+    }
     awaitNoRegistrations();
   }
 
