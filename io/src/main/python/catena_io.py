@@ -14,6 +14,7 @@ $CATENA_IO_LIB, then beside this file, then on the system's library path.
         ctx.deregister(fd); os.close(fd)
 
 Errors raise OSError with the errno the library or the daemon reported. A Ring must be used by one thread at a time.
+Views of the buffer (memoryview slices, NumPy arrays) are valid until the Context is closed, which unmaps it.
 """
 
 import ctypes
@@ -130,7 +131,10 @@ class Context:
         if self._ctx:
             for r in list(self._rings):
                 r.close()
-            self.buffer.release()
+            try:
+                self.buffer.release()
+            except BufferError:
+                pass  # slices of it are still alive; they must not be used after close
             self._raw = None
             _check(self._lib.cio_ctx_destroy(self._ctx), "cio_ctx_destroy")
             self._ctx = None

@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code catena bench io}: native ring I/O beside fio, one process each: 4 KiB random reads at queue depth 32 and
  * 1 MiB sequential reads of one file on a Catena mount, through a ring from C (the shipped cio-bench) and from Java
- * (this process), through the mount with fio, and of the same amount of data on a local file system with fio.
- * Caches are dropped before every run. Prints the figures, their ratios and the load average; asserts nothing.
+ * (this process), through the mount with fio, and of the same amount of data on a local file system with fio; once
+ * cold (caches dropped before every run) and once warm (the storage servers' page caches hold the file). Prints the
+ * figures, their ratios and the load average; asserts nothing.
  */
 @Command(name = "io", mixinStandardHelpOptions = true,
     description = "Native I/O rings beside fio: 4 KiB random reads at QD32 and 1 MiB sequential reads through a "
@@ -41,7 +42,7 @@ public final class IoBench implements Callable<Integer> {
   @Option(names = "--size-mib", defaultValue = "1024", description = "File size (default ${DEFAULT-VALUE} MiB).")
   int sizeMib;
 
-  @Option(names = "--seconds", defaultValue = "15", description = "Seconds per run (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seconds", defaultValue = "10", description = "Seconds per run (default ${DEFAULT-VALUE}).")
   int seconds;
 
   @Option(names = "--seq-depth", defaultValue = "4",
@@ -71,25 +72,35 @@ public final class IoBench implements Callable<Integer> {
     fill(localFile, size);
     Path cio = (nativeDir != null ? nativeDir : defaultNative()).resolve("cio-bench");
 
-    Rate ringRandC = cioBench(cio, file, "rand", 4096, 32);
-    Rate ringRandJava = javaRing(file, true, 4096, 32);
-    Rate mountRand = fio(file, "randread", "4k", 32, true);
-    Rate localRand = fio(localFile, "randread", "4k", 32, true);
-    Rate ringSeqC = cioBench(cio, file, "seq", 1 << 20, seqDepth);
-    Rate ringSeqJava = javaRing(file, false, 1 << 20, seqDepth);
-    Rate mountSeq = fio(file, "read", "1M", 1, false);
-    Rate localSeq = fio(localFile, "read", "1M", 1, false);
-
-    System.out.printf("%n%-34s %12s %12s %12s %12s %11s %11s%n", "test", "ring (C)", "ring (Java)", "mount (fio)",
+    List<String[]> rows = new ArrayList<>();
+    for (boolean warm : new boolean[] {false, true}) {
+      String when = warm ? "warm" : "cold";
+      if (warm) {
+        System.out.println("warm: reading the file once so the storage servers' page caches hold it");
+        cioBench(cio, file, "seq", 1 << 20, 8, false);
+      }
+      Rate ringRandC = cioBench(cio, file, "rand", 4096, 32, !warm);
+      Rate ringRandJava = javaRing(file, true, 4096, 32, !warm);
+      Rate mountRand = fio(file, "randread", "4k", 32, true, !warm);
+      Rate localRand = fio(localFile, "randread", "4k", 32, true, !warm);
+      Rate ringSeqC = cioBench(cio, file, "seq", 1 << 20, seqDepth, !warm);
+      Rate ringSeqJava = javaRing(file, false, 1 << 20, seqDepth, !warm);
+      Rate mountSeq = fio(file, "read", "1M", 1, false, !warm);
+      Rate localSeq = fio(localFile, "read", "1M", 1, false, !warm);
+      rows.add(row("4 KiB random read, QD32, " + when + " (IOPS)", ringRandC.iops(), ringRandJava.iops(),
+          mountRand.iops(), localRand.iops()));
+      rows.add(row("1 MiB sequential read, " + when + " (MB/s)", ringSeqC.mbps(), ringSeqJava.mbps(), mountSeq.mbps(),
+          localSeq.mbps()));
+    }
+    System.out.printf("%n%-40s %10s %11s %11s %11s %10s %10s%n", "test", "ring (C)", "ring (Java)", "mount (fio)",
         "local (fio)", "ring/mount", "ring/local");
-    System.out.printf("%-34s %12.0f %12.0f %12.0f %12.0f %11.2f %11.2f%n", "4 KiB random read, QD32 (IOPS)",
-        ringRandC.iops(), ringRandJava.iops(), mountRand.iops(), localRand.iops(), ringRandC.iops() / mountRand.iops(),
-        ringRandC.iops() / localRand.iops());
-    System.out.printf("%-34s %12.0f %12.0f %12.0f %12.0f %11.2f %11.2f%n", "1 MiB sequential read (MB/s)",
-        ringSeqC.mbps(), ringSeqJava.mbps(), mountSeq.mbps(), localSeq.mbps(), ringSeqC.mbps() / mountSeq.mbps(),
-        ringSeqC.mbps() / localSeq.mbps());
-    System.out.printf("ring sequential reads keep %d MiB in flight; fio reads with psync (the mount's readahead) and "
-        + "random reads with libaio, --direct=1. Load average after: %s%n", seqDepth, load());
+    for (String[] r : rows) {
+      System.out.printf("%-40s %10s %11s %11s %11s %10s %10s%n", (Object[]) r);
+    }
+    System.out.printf("cold: caches dropped before every run (storage servers read their chunk files from disk); warm: "
+        + "the storage servers' page caches hold the file. Ring sequential reads keep %d MiB in flight; fio reads "
+        + "with psync (the mount's readahead) and random reads with libaio --direct=1 (the local disk itself, warm or "
+        + "cold). Load average after: %s%n", seqDepth, load());
     return 0;
   }
 
@@ -120,6 +131,12 @@ public final class IoBench implements Callable<Integer> {
     }
   }
 
+  private static String[] row(String name, double ringC, double ringJava, double mount, double local) {
+    return new String[] {name, String.format("%.0f", ringC), String.format("%.0f", ringJava),
+        String.format("%.0f", mount), String.format("%.0f", local), String.format("%.2f", ringC / mount),
+        String.format("%.2f", ringC / local)};
+  }
+
   private static void dropCaches() throws IOException, InterruptedException {
     new ProcessBuilder("sync").start().waitFor();
     try {
@@ -138,8 +155,10 @@ public final class IoBench implements Callable<Integer> {
     return out;
   }
 
-  private Rate cioBench(Path cio, Path file, String mode, int bs, int depth) throws Exception {
-    dropCaches();
+  private Rate cioBench(Path cio, Path file, String mode, int bs, int depth, boolean cold) throws Exception {
+    if (cold) {
+      dropCaches();
+    }
     String out = run(List.of(cio.toString(), mount.toString(), file.toString(), mode, Integer.toString(bs),
         Integer.toString(depth), Integer.toString(seconds)));
     String[] f = out.lines().filter(l -> l.startsWith("result ")).findFirst().orElseThrow().split(" ");
@@ -148,8 +167,10 @@ public final class IoBench implements Callable<Integer> {
     return r;
   }
 
-  private Rate fio(Path file, String rw, String bs, int depth, boolean direct) throws Exception {
-    dropCaches();
+  private Rate fio(Path file, String rw, String bs, int depth, boolean direct, boolean cold) throws Exception {
+    if (cold) {
+      dropCaches();
+    }
     List<String> cmd = new ArrayList<>(List.of("fio", "--name=bench", "--filename=" + file, "--rw=" + rw,
         "--bs=" + bs, "--size=" + sizeMib + "M", "--runtime=" + seconds, "--time_based", "--minimal"));
     if (direct) {
@@ -166,8 +187,10 @@ public final class IoBench implements Callable<Integer> {
   }
 
   /** The same workloads as cio-bench through the Java API, from this process's one thread. */
-  private Rate javaRing(Path file, boolean random, int bs, int depth) throws Exception {
-    dropCaches();
+  private Rate javaRing(Path file, boolean random, int bs, int depth, boolean cold) throws Exception {
+    if (cold) {
+      dropCaches();
+    }
     int entries = Integer.highestOneBit(Math.max(1, depth - 1)) << 1;
     long blocks = Files.size(file) / bs;
     Random rnd = new Random(5);

@@ -94,49 +94,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
     this.conf = new LiveConfig(config);
     this.files = new OpenFiles(meta, io, conf::get);
     this.dirs = new DirListings(meta);
-    this.iovs = new IoRegistry(files, this::openForRing, this::ringWrote, new IoRegistry.Limits(config.get(FuseConfig.IO_MAX_RINGS),
-        config.get(FuseConfig.IO_MAX_REGISTRATIONS), config.get(FuseConfig.IO_MAX_BUFFER).bytes(),
-        config.get(FuseConfig.IO_MAX_INFLIGHT).bytes(), config.get(FuseConfig.IO_REAP_INTERVAL)),
-        ControlDir.REGISTRATIONS);
+    this.iovs = MountRings.registry(meta, files, clientId, config, () -> notifier,
+        ino -> reportedLength.remove(toMeta(ino)));
     this.control = new ControlDir(meta, iovs, conf, this::request);
-  }
-
-  /**
-   * Opens a registered descriptor's file for native I/O: meta's open as the registering process's user (its
-   * permission check is open(2)'s), a handle among this mount's open files (so the mount's handles and the rings
-   * share the file's length and see each other's writes).
-   */
-  private OpenFile openForRing(UserInfo user, long fuseIno, int flags) {
-    OpenResult r = meta.open(user, toMeta(fuseIno), flags, clientId);
-    if (!r.inode().isFile()) {
-      throw CatenaException.of(Errno.EINVAL, "inode %d is not a regular file", fuseIno);
-    }
-    return files.open(r, flags);
-  }
-
-  /**
-   * Ring writes bypass the kernel, so its cached attributes and pages of the file are stale once meta recorded the
-   * new length: attributes are dropped at once (that takes no kernel inode lock), pages on the side (dropping them
-   * locks pages, and this may run while the kernel waits for a request on the same file).
-   */
-  private void ringWrote(long fuseIno) {
-    FuseNotifier n = notifier;
-    reportedLength.remove(toMeta(fuseIno));
-    if (n == null) {
-      return;
-    }
-    try {
-      n.invalidateInode(fuseIno, -1, 0);
-    } catch (CatenaException e) {
-      return; // ENOENT: the kernel holds nothing of it
-    }
-    Thread.ofVirtual().name("ring-inval").start(() -> {
-      try {
-        n.invalidateInode(fuseIno, 0, 0);
-      } catch (CatenaException e) {
-        // the kernel forgot the inode meanwhile
-      }
-    });
   }
 
   @Override

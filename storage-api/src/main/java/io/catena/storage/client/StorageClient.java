@@ -220,8 +220,12 @@ public final class StorageClient implements AutoCloseable {
       RoutingInfo r = routing.current();
       Map<Address, List<Integer>> byNode = new LinkedHashMap<>();
       Map<Integer, Long> chosen = new java.util.HashMap<>();
+      // One node per batch where its replicas allow: a queue of small reads then costs one round trip, not one per
+      // node, and picking that node at random per batch still spreads reads over the replicas.
+      long preferredNode = ranges.isEmpty() ? -1 : pickReplica(r, ranges.get(0).chainId())
+          .flatMap(r::target).map(t -> t.nodeId()).orElse(-1L);
       for (int i = 0; i < ranges.size(); i++) {
-        Optional<Long> t = pickReplica(r, ranges.get(i).chainId());
+        Optional<Long> t = pickReplicaOn(r, ranges.get(i).chainId(), preferredNode);
         Optional<Address> a = t.flatMap(target -> r.nodeOfTarget(target)).map(n -> Address.parse(n.address()));
         if (a.isPresent()) {
           chosen.put(i, t.get());
@@ -399,6 +403,17 @@ public final class StorageClient implements AutoCloseable {
     } catch (Exception e) {
       return routing.current();
     }
+  }
+
+  /** A serving replica of the chain on node {@code nodeId} if it has one, else a random serving replica. */
+  private Optional<Long> pickReplicaOn(RoutingInfo r, long chainId, long nodeId) {
+    List<Long> serving = r.chain(chainId).map(c -> c.targetsIn(PublicTargetState.SERVING)).orElse(List.of());
+    for (long t : serving) {
+      if (r.target(t).map(x -> x.nodeId() == nodeId).orElse(false)) {
+        return Optional.of(t);
+      }
+    }
+    return pickReplica(r, chainId);
   }
 
   private Optional<Long> pickReplica(RoutingInfo r, long chainId) {
