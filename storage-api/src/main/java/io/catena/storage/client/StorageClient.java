@@ -88,6 +88,9 @@ public final class StorageClient implements AutoCloseable {
 
   private record Channel(long id, AtomicLong seq) {}
 
+  /** How many reads of a batch one node gets before the next group picks a node again. */
+  private static final int BATCH_ITEMS = 8;
+
   private final RoutingSource routing;
   private final RpcClient rpc;
   private final Duration timeout;
@@ -220,12 +223,18 @@ public final class StorageClient implements AutoCloseable {
       RoutingInfo r = routing.current();
       Map<Address, List<Integer>> byNode = new LinkedHashMap<>();
       Map<Integer, Long> chosen = new java.util.HashMap<>();
-      // One node per batch where its replicas allow: a queue of small reads then costs one round trip, not one per
-      // node, and picking that node at random per batch still spreads reads over the replicas.
-      long preferredNode = ranges.isEmpty() ? -1 : pickReplica(r, ranges.get(0).chainId())
-          .flatMap(r::target).map(t -> t.nodeId()).orElse(-1L);
+      // Up to BATCH_ITEMS reads go to one node where its replicas allow: a queue of small reads then costs a few
+      // round trips instead of one per read, while several requests still keep cold disks busy in parallel (a node
+      // reads one request's items in turn). Picking each group's node at random spreads reads over the replicas.
+      Map<Long, Integer> perNode = new java.util.HashMap<>();
+      long preferredNode = -1;
       for (int i = 0; i < ranges.size(); i++) {
+        if (perNode.getOrDefault(preferredNode, 0) >= BATCH_ITEMS || preferredNode < 0) {
+          preferredNode = pickReplica(r, ranges.get(i).chainId()).flatMap(r::target).map(x -> x.nodeId())
+              .orElse(-1L);
+        }
         Optional<Long> t = pickReplicaOn(r, ranges.get(i).chainId(), preferredNode);
+        t.flatMap(r::target).ifPresent(x -> perNode.merge(x.nodeId(), 1, Integer::sum));
         Optional<Address> a = t.flatMap(target -> r.nodeOfTarget(target)).map(n -> Address.parse(n.address()));
         if (a.isPresent()) {
           chosen.put(i, t.get());
