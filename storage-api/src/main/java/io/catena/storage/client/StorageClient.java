@@ -88,8 +88,9 @@ public final class StorageClient implements AutoCloseable {
 
   private record Channel(long id, AtomicLong seq) {}
 
-  /** How many reads of a batch one node gets before the next group picks a node again. */
+  /** How many reads, or bytes, of a batch one node gets before the next group picks a node again. */
   private static final int BATCH_ITEMS = 8;
+  private static final int BATCH_BYTES = 1 << 20;
 
   private final RoutingSource routing;
   private final RpcClient rpc;
@@ -223,18 +224,25 @@ public final class StorageClient implements AutoCloseable {
       RoutingInfo r = routing.current();
       Map<Address, List<Integer>> byNode = new LinkedHashMap<>();
       Map<Integer, Long> chosen = new java.util.HashMap<>();
-      // Up to BATCH_ITEMS reads go to one node where its replicas allow: a queue of small reads then costs a few
-      // round trips instead of one per read, while several requests still keep cold disks busy in parallel (a node
-      // reads one request's items in turn). Picking each group's node at random spreads reads over the replicas.
-      Map<Long, Integer> perNode = new java.util.HashMap<>();
+      // Up to BATCH_ITEMS reads (BATCH_BYTES) go to one node where its replicas allow: a queue of small reads then
+      // costs a few round trips instead of one per read, while several requests still keep cold disks busy in
+      // parallel (a node reads one request's items in turn) and large reads spread over the nodes. Picking each
+      // group's node at random spreads reads over the replicas.
+      Map<Long, long[]> perNode = new java.util.HashMap<>(); // node -> {reads, bytes} given to it
       long preferredNode = -1;
       for (int i = 0; i < ranges.size(); i++) {
-        if (perNode.getOrDefault(preferredNode, 0) >= BATCH_ITEMS || preferredNode < 0) {
+        long[] given = perNode.get(preferredNode);
+        if (preferredNode < 0 || given != null && (given[0] >= BATCH_ITEMS || given[1] >= BATCH_BYTES)) {
           preferredNode = pickReplica(r, ranges.get(i).chainId()).flatMap(r::target).map(x -> x.nodeId())
               .orElse(-1L);
         }
         Optional<Long> t = pickReplicaOn(r, ranges.get(i).chainId(), preferredNode);
-        t.flatMap(r::target).ifPresent(x -> perNode.merge(x.nodeId(), 1, Integer::sum));
+        int len = ranges.get(i).length();
+        t.flatMap(r::target).ifPresent(x -> {
+          long[] g = perNode.computeIfAbsent(x.nodeId(), k -> new long[2]);
+          g[0]++;
+          g[1] += len;
+        });
         Optional<Address> a = t.flatMap(target -> r.nodeOfTarget(target)).map(n -> Address.parse(n.address()));
         if (a.isPresent()) {
           chosen.put(i, t.get());
