@@ -102,7 +102,9 @@ int main(int argc, char **argv) {
     snprintf(link, sizeof link, "%s/.catena-virt/iovs/hostile%d.buf", mnt, (int)getpid());
     int sfd = open(shm, O_RDWR | O_CREAT | O_EXCL, 0600);
     ftruncate(sfd, 8 << 20);
-    check("symlink", symlink(shm, link) == 0 ? 0 : -errno);
+    int linked = symlink(shm, link) == 0 ? 0 : -errno;
+    unlink(shm); /* the descriptor is enough to shrink it; nothing is left behind if we fail below */
+    check("symlink", linked);
     char name[PATH_MAX];
     snprintf(name, sizeof name, "%s/.catena-virt/iovs/hostile%d.fd%d", mnt, (int)getpid(), fd);
     char target[64];
@@ -115,8 +117,9 @@ int main(int argc, char **argv) {
     int rfd = open(rshm, O_RDWR | O_CREAT | O_EXCL, 0600);
     ftruncate(rfd, 4096 * 2);
     void *rmem = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
-    check("ringlink", symlink(rshm, link) == 0 ? 0 : -errno);
+    linked = symlink(rshm, link) == 0 ? 0 : -errno;
     unlink(rshm);
+    check("ringlink", linked);
     ftruncate(sfd, 0); /* the daemon's mapping of the buffer now faults */
     struct cio_sqe *sq = (struct cio_sqe *)((char *)rmem + CIO_SQ_START);
     for (int i = 0; i < 4; i++) {
@@ -130,7 +133,6 @@ int main(int argc, char **argv) {
       usleep(10000);
     struct cio_cqe *cq = (struct cio_cqe *)((char *)rmem + CIO_SQ_START + 16 * 64);
     for (int i = 0; i < 4; i++) printf("truncated%d=%ld\n", i, (long)cq[i].result);
-    unlink(shm);
     printf("good=%ld\n", one(ring, fd, 0, 0, 100));
   } else if (strcmp(mode, "ringtrunc") == 0) {
     check("other", cio_ring_create(ctx, CIO_READ, 16, CIO_PRIO_NORMAL, &other));
@@ -141,8 +143,9 @@ int main(int argc, char **argv) {
     int rfd = open(rshm, O_RDWR | O_CREAT | O_EXCL, 0600);
     ftruncate(rfd, 4096);
     void *rmem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
-    check("ringlink", symlink(rshm, link) == 0 ? 0 : -errno);
+    int linked = symlink(rshm, link) == 0 ? 0 : -errno;
     unlink(rshm);
+    check("ringlink", linked);
     ftruncate(rfd, 0);
     /* Our own stores would fault now too; the daemon's next idle look at the ring (at most 200 ms) faults. */
     (void)rmem;
