@@ -22,6 +22,7 @@ import io.catena.fuse.RequestContext;
 import io.catena.fuse.SetAttr;
 import io.catena.fuse.StatFs;
 import io.catena.fuse.catena.DirListings.Listed;
+import io.catena.fuse.usrbio.IoRegistry;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
@@ -54,6 +55,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   private final MetaService meta;
   private final LiveConfig conf;
   private final ControlDir control;
+  private final IoRegistry iovs;
   private final String clientId;
   private final OpenFiles files;
   /** Per open handle that has been read from, its atime update (a completed future when none was due). */
@@ -94,7 +96,14 @@ public final class CatenaFileSystem implements FuseFileSystem {
     this.conf = new LiveConfig(config);
     this.files = new OpenFiles(meta, io, conf::get);
     this.dirs = new DirListings(meta);
-    this.control = new ControlDir(meta, conf, this::request);
+    this.iovs = MountRings.registry(meta, files, clientId, config, () -> notifier,
+        ino -> reportedLength.remove(toMeta(ino)));
+    this.control = new ControlDir(meta, iovs, conf, this::request);
+  }
+
+  @Override
+  public void destroy() {
+    iovs.close();
   }
 
   private static Config defaults() {
@@ -184,7 +193,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return control.rootEntry();
     }
     if (virtual(parent)) {
-      return control.lookup(parent, name);
+      return control.lookup(ctx, parent, name);
     }
     try {
       return entry(meta.lookup(user(ctx), toMeta(parent), name));
@@ -265,6 +274,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void unlink(RequestContext ctx, long parent, String name) {
+    if (virtual(parent)) {
+      control.unlink(ctx, parent, name);
+      return;
+    }
     noControl("unlink", parent, name);
     meta.unlink(user(ctx), toMeta(parent), name, request());
   }
@@ -278,7 +291,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public Entry symlink(RequestContext ctx, long parent, String name, String target) {
     if (virtual(parent)) {
-      return control.symlink(ctx, user(ctx), name, target);
+      return control.symlink(ctx, user(ctx), parent, name, target);
     }
     noControl("symlink", parent, name);
     return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
@@ -404,6 +417,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     OpenFile f = files.get(fh);
     awaitQuietly(atimeUpdates.get(fh)); // atime is advisory: close(2) does not fail or hang for it
     f.flush(user(ctx));
+    iovs.flushed(ctx, ino);
   }
 
   @Override
@@ -412,6 +426,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return;
     }
     files.get(fh).flush(user(ctx));
+    iovs.flushed(ctx, ino);
   }
 
   @Override
@@ -439,7 +454,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void readdir(RequestContext ctx, long ino, long fh, long offset, DirFiller filler) {
     if (virtual(ino)) {
-      control.readdir(offset, filler);
+      control.readdir(ctx, ino, offset, filler);
       return;
     }
     List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, false);
@@ -454,7 +469,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void readdirplus(RequestContext ctx, long ino, long fh, long offset, DirPlusFiller filler) {
     if (virtual(ino)) {
-      control.readdirplus(offset, filler);
+      control.readdirplus(ctx, ino, offset, filler);
       return;
     }
     List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, true);
