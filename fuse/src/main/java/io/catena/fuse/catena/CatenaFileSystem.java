@@ -68,8 +68,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
    * wrote the file and closed it), the cached attributes are dropped so close-to-open holds at once.
    */
   private final Map<Long, Long> reportedLength = new ConcurrentHashMap<>();
-  /** Handles whose writes already dropped suid/sgid (once per handle is enough: the bits do not come back by writing). */
-  private final java.util.Set<Long> privilegesKilled = ConcurrentHashMap.newKeySet();
+  private final PrivilegeDrops privilegeDrops;
   private static final String SECURITY_PREFIX = "security.";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CatenaFileSystem.class);
   private volatile FuseNotifier notifier;
@@ -95,6 +94,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     this.clientId = clientId;
     this.conf = new LiveConfig(config);
     this.files = new OpenFiles(meta, io, conf::get);
+    this.privilegeDrops = new PrivilegeDrops(meta, () -> notifier);
     this.dirs = new DirListings(meta);
     this.iovs = MountRings.registry(meta, files, clientId, config, () -> notifier,
         ino -> reportedLength.remove(toMeta(ino)));
@@ -385,27 +385,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void killPrivileges(RequestContext ctx, long ino, long fh) {
-    if (ControlDir.isVirtualHandle(fh)) {
-      return;
+    if (!ControlDir.isVirtualHandle(fh)) {
+      privilegeDrops.beforeWrite(user(ctx), ino, toMeta(ino), fh, files.get(fh));
     }
-    OpenFile f = files.get(fh);
-    // The kernel asks before every write of a caller without CAP_FSETID; meta is asked only while the bits may be set.
-    if (!privilegesKilled.add(fh) || !mayCarryPrivileges(f.inode().mode())) {
-      return;
-    }
-    meta.setattr(user(ctx), toMeta(ino), io.catena.meta.SetAttr.killPrivileges(f.sessionId()));
-    FuseNotifier n = notifier;
-    if (n != null) {
-      try {
-        n.invalidateInode(ino, -1, 0); // fstat on this descriptor must see the bits gone at once
-      } catch (CatenaException e) {
-        // ENOENT: the kernel holds no attributes to drop
-      }
-    }
-  }
-
-  private static boolean mayCarryPrivileges(int mode) {
-    return (mode & 06000) != 0;
   }
 
   @Override
@@ -437,7 +419,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     OpenFile f = files.get(fh);
     atimeUpdates.remove(fh);
-    privilegesKilled.remove(fh);
+    privilegeDrops.released(fh);
     f.close(user(ctx));
   }
 
