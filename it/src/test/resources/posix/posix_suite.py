@@ -595,7 +595,38 @@ def as_user_setgid(d):
        read_file(os.path.join(d, "g1002")))
 
 
-SECTIONS = {"basic": as_user_basic, "sticky": as_user_sticky, "setgid": as_user_setgid}
+def as_user_privileges(d):
+    """Runs as uid 65534. d/priv holds root's files with set-id bits; d/priv is 0777. Linux 6.x also drops
+    set-group-ID without group execute when the writer is not in the file's group."""
+    pd = os.path.join(d, "priv")
+    for name, expect in (("u", 0o777), ("g", 0o777), ("ug", 0o777), ("g_noexec", 0o766)):
+        p = os.path.join(pd, name)
+        fd = os.open(p, os.O_WRONLY | os.O_APPEND)
+        os.write(fd, b"x")
+        # fstat before close: the data may still be in write-behind; the bits must be gone already.
+        eq("a write by a non-owner drops set-id bits (%s): fstat" % name, expect, stat.S_IMODE(os.fstat(fd).st_mode))
+        os.close(fd)
+        eq("a write by a non-owner drops set-id bits (%s): stat" % name, expect, stat.S_IMODE(os.stat(p).st_mode))
+    p = os.path.join(pd, "trunc")
+    fd = os.open(p, os.O_RDWR)
+    os.ftruncate(fd, 1)
+    os.close(fd)
+    eq("a truncate by a non-owner drops set-id bits", 0o777, stat.S_IMODE(os.stat(p).st_mode))
+    # ftruncate is authorised by the descriptor, not by the file's mode at the time
+    p = os.path.join(pd, "mine")
+    fd = os.open(p, os.O_CREAT | os.O_RDWR, 0)
+    os.write(fd, b"hello")
+    succeeds("ftruncate through a descriptor opened for writing, file mode 0000", os.ftruncate, fd, 2)
+    eq("ftruncate through the descriptor took effect", 2, os.fstat(fd).st_size)
+    os.close(fd)
+    err("truncate(path) of that 0000 file", errno.EACCES, os.truncate, p, 0)
+    fd = os.open(os.path.join(pd, "readable"), os.O_RDONLY)
+    err("ftruncate through a descriptor opened read-only", errno.EINVAL, os.ftruncate, fd, 0)
+    os.close(fd)
+
+
+SECTIONS = {"basic": as_user_basic, "sticky": as_user_sticky, "setgid": as_user_setgid,
+            "privileges": as_user_privileges}
 
 
 def run_as(d, section, uid, gid, groups=None):
@@ -656,6 +687,21 @@ def permissions(d):
     st = os.stat(f)
     eq("chown by root", (1000, 1000), (st.st_uid, st.st_gid))
     eq("chown clears setuid and setgid on an executable file", 0o755, stat.S_IMODE(st.st_mode))
+    # set-id bits and writes by another user (Linux file_remove_privs)
+    priv = os.path.join(pd, "priv")
+    os.mkdir(priv)
+    os.chmod(priv, 0o777)
+    for name, mode in (("u", 0o4777), ("g", 0o2777), ("ug", 0o6777), ("g_noexec", 0o2766), ("trunc", 0o6777),
+                       ("readable", 0o644)):
+        write_file(os.path.join(priv, name), b"data")
+        os.chmod(os.path.join(priv, name), mode)
+    run_as(pd, "privileges", 65534, 65534)
+    f = os.path.join(priv, "root_writes")
+    write_file(f, b"")
+    os.chmod(f, 0o6777)
+    with open(f, "ab") as w:
+        w.write(b"root")
+    eq("root writing keeps set-id bits (CAP_FSETID)", 0o6777, stat.S_IMODE(os.stat(f).st_mode))
     write_file(os.path.join(pd, "root_only2"), b"s", 0o000)
     os.chmod(os.path.join(pd, "root_only2"), 0o000)
     eq("root reads a 0000 file", b"s", read_file(os.path.join(pd, "root_only2")))

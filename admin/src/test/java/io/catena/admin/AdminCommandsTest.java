@@ -338,6 +338,33 @@ class AdminCommandsTest {
   }
 
   @Test
+  void initCluster_withAGivenToken_andExistsOk_canRunAtEveryStart(@TempDir Path dir) throws Exception {
+    String kv = "rocksdb://" + dir.resolve("kv");
+    Path secret = dir.resolve("secret-token");
+    Files.writeString(secret, "0123456789abcdefghijklmnopqrstuvwxyz");  // as a Kubernetes Secret: no newline
+    Result first = runRaw("init-cluster", "--kv", kv, "--cluster-id", "k8s", "--admin-token-from", secret.toString(),
+        "--exists-ok");
+    assertEquals(0, first.exit(), first::toString);
+    assertTrue(first.err().contains("with the token in " + secret), first::toString);
+    assertTrue(!first.out().contains("0123456789"), "a given token is never printed: " + first);
+    Result again = runRaw("init-cluster", "--kv", kv, "--cluster-id", "k8s", "--admin-token-from", secret.toString(),
+        "--exists-ok", "--json");
+    assertEquals(0, again.exit(), again::toString);
+    assertTrue(!json(again).get("initialized").asBoolean(), again::toString);
+    Path other = dir.resolve("other-token");
+    Files.writeString(other, "z".repeat(40) + "\n");
+    refused(runRaw("init-cluster", "--kv", kv, "--cluster-id", "k8s", "--admin-token-from", other.toString(),
+        "--exists-ok"), ExitCodes.DENIED, "EACCES", "no admin's token");
+    refused(runRaw("init-cluster", "--kv", kv, "--cluster-id", "k8s", "--admin-token-from", secret.toString()),
+        ExitCodes.REFUSED, "EEXIST", "already holds cluster 'k8s'");
+    Files.writeString(other, "short");
+    refused(runRaw("init-cluster", "--kv", "rocksdb://" + dir.resolve("kv2"), "--cluster-id", "k8s",
+        "--admin-token-from", other.toString()), ExitCodes.REFUSED, "EINVAL", "at least 32");
+    refused(runRaw("init-cluster", "--kv", kv, "--cluster-id", "k8s", "--admin-token-from", secret.toString(),
+        "--token-file", dir.resolve("out").toString()), ExitCodes.REFUSED, "EINVAL", "not both");
+  }
+
+  @Test
   void dataDirectory_suppliesAddressAndToken(@TempDir Path dir) throws Exception {
     try (AdminTestCluster c = new AdminTestCluster()) {
       Files.writeString(dir.resolve("ports.properties"), "control=" + c.control.boundAddress().port() + "\n");

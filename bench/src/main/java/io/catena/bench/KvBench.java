@@ -3,17 +3,11 @@ package io.catena.bench;
 import io.catena.kv.KvConfig;
 import io.catena.common.CatenaException;
 import io.catena.kv.KvEngine;
-import io.catena.kv.KvFaults;
 import io.catena.common.retry.RetryPolicy;
 import io.catena.kv.TransactionRunner;
-import io.catena.kv.mem.MemKvEngine;
 import io.catena.kv.rocksdb.RocksKvEngine;
-import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
+import io.catena.kv.etcd.EtcdConfig;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +25,8 @@ import picocli.CommandLine.Option;
  * {@code catena bench kv}: commits per second of small transactions (1 conflict-tracked read + 2 writes, through
  * {@link TransactionRunner}) at several client counts, on RocksDB with durable (fsync'd) commits by default. The
  * batches column shows group commit at work: commits per second divided by batches per second is how many
- * transactions share one WAL fsync. Each client is a platform thread running transactions back to back.
+ * transactions share one WAL fsync. Each client is a platform thread running transactions back to back. Several
+ * engines can be measured in one invocation ({@code --engine etcd,rocksdb}), each on fresh data.
  */
 @Command(name = "kv", mixinStandardHelpOptions = true,
     description = "Benchmark the transactional KV layer: small read-modify-write transactions per second.")
@@ -53,8 +48,19 @@ public final class KvBench implements Callable<Integer> {
   @Option(names = "--keys", defaultValue = "100000", description = "Key space size (default ${DEFAULT-VALUE}).")
   int keys;
 
-  @Option(names = "--engine", defaultValue = "rocksdb", description = "rocksdb or mem (default ${DEFAULT-VALUE}).")
-  String engine;
+  // Split only where an engine name follows: an etcd URL's endpoint list has commas of its own.
+  @Option(names = "--engine", defaultValue = "rocksdb", split = BenchEngine.SPLIT,
+      description = "Engines to measure one after the other: rocksdb, mem, etcd (a throwaway local cluster of"
+          + " --etcd-members members) or an engine URL such as etcd://host:port/prefix (default ${DEFAULT-VALUE}).")
+  String[] engines;
+
+  @Option(names = "--etcd-members", defaultValue = "3",
+      description = "Members of the local cluster that --engine etcd starts (default ${DEFAULT-VALUE}).")
+  int etcdMembers;
+
+  @Option(names = "--etcd-data", defaultValue = "/dev/shm",
+      description = "Where the local etcd cluster keeps its data (default ${DEFAULT-VALUE}: no disk fsync cost).")
+  Path etcdData;
 
   @Option(names = "--no-sync", description = "RocksDB: do not fsync the WAL per commit batch.")
   boolean noSync;
@@ -65,37 +71,33 @@ public final class KvBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean tempDir = dir == null;
-    Path d = tempDir ? Files.createTempDirectory("catena-kvbench") : dir;
     io.catena.common.config.Config config = io.catena.common.config.Config.defaults(
-        io.catena.common.config.ConfigSchema.fromHolders(io.catena.kv.KvConfig.class))
+        io.catena.common.config.ConfigSchema.fromHolders(KvConfig.class, EtcdConfig.class))
         .withUpdates(java.util.Map.of("kv.rocksdb.sync_commits", Boolean.toString(!noSync)), "bench", false);
-    KvEngine kv = switch (engine) {
-      case "rocksdb" -> RocksKvEngine.open("rocksdb://" + d, d, config, KvFaults.none(), Clock.systemUTC());
-      case "mem" -> new MemKvEngine("mem://", config, KvFaults.none(), Clock.systemUTC());
-      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown engine " + engine);
-    };
-    try {
-      System.out.printf("kv bench: engine=%s%s keys=%d, %d s per phase, txn = 1 conflict read + 2 writes%n",
-          engine, engine.equals("rocksdb") ? (noSync ? " (no fsync)" : " (fsync per batch)") : "", keys, seconds);
-      System.out.printf("%8s %12s %10s %10s %10s %12s %10s%n", "clients", "commits/s", "retries/s", "p50 ms",
-          "p99 ms", "batches/s", "txn/batch");
-      for (int c : clients) {
-        Phase p = runPhase(kv, c);
-        double secs = p.nanos / 1e9;
-        double cps = p.commits / secs;
-        double bps = p.batches / secs;
-        System.out.printf("%8d %12.0f %10.0f %10.3f %10.3f %12s %10s%n", c, cps, p.retries / secs,
-            p.p50Nanos / 1e6, p.p99Nanos / 1e6, p.batches < 0 ? "-" : String.format("%.0f", bps),
-            p.batches <= 0 ? "-" : String.format("%.1f", p.commits / (double) p.batches));
-      }
-    } finally {
-      kv.close();
-      if (tempDir) {
-        deleteTree(d);
+    for (String engine : engines) {
+      try (BenchEngine e = BenchEngine.open(engine, dir, config,
+          new BenchEngine.EtcdOptions(etcdMembers, etcdData))) {
+        run(e.engine(), e.label() + (e.label().startsWith("rocksdb") ? (noSync ? " (no fsync)" : " (fsync per batch)")
+            : ""));
       }
     }
     return 0;
+  }
+
+  private void run(KvEngine kv, String label) throws InterruptedException {
+    System.out.printf("kv bench: engine=%s keys=%d, %d s per phase, txn = 1 conflict read + 2 writes%n",
+        label, keys, seconds);
+    System.out.printf("%8s %12s %10s %10s %10s %12s %10s%n", "clients", "commits/s", "retries/s", "p50 ms",
+        "p99 ms", "batches/s", "txn/batch");
+    for (int c : clients) {
+      Phase p = runPhase(kv, c);
+      double secs = p.nanos / 1e9;
+      double cps = p.commits / secs;
+      double bps = p.batches / secs;
+      System.out.printf("%8d %12.0f %10.0f %10.3f %10.3f %12s %10s%n", c, cps, p.retries / secs,
+          p.p50Nanos / 1e6, p.p99Nanos / 1e6, p.batches < 0 ? "-" : String.format("%.0f", bps),
+          p.batches <= 0 ? "-" : String.format("%.1f", p.commits / (double) p.batches));
+    }
   }
 
   private record Phase(long commits, long retries, long batches, long nanos, long p50Nanos, long p99Nanos) {}
@@ -181,7 +183,11 @@ public final class KvBench implements Callable<Integer> {
     return new Phase(commits.sum(), retries.sum(), batches, end - measureFrom, p50, p99);
   }
 
+  /** Commit batches so far: RocksDB WriteBatches, etcd commit requests (each may carry several commits). */
   private static long batchCount(KvEngine kv) {
+    if (kv instanceof io.catena.kv.etcd.EtcdKvEngine e) {
+      return e.requestCounts()[2];
+    }
     return kv instanceof RocksKvEngine r ? r.batchCount() : -1;
   }
 
@@ -195,21 +201,5 @@ public final class KvBench implements Callable<Integer> {
       k[4 + s] = (byte) ((long) i >>> (56 - 8 * s));
     }
     return k;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, java.io.IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

@@ -1,33 +1,28 @@
 package io.catena.bench;
 
+import io.catena.meta.client.MetaClientConfig;
 import io.catena.common.cluster.ChainTable;
 import io.catena.common.config.Config;
 import io.catena.common.config.ConfigSchema;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
 import io.catena.kv.KvEngine;
-import io.catena.kv.KvEngines;
 import io.catena.kv.TransactionRunner;
+import io.catena.kv.etcd.EtcdConfig;
 import io.catena.meta.ChainTableSource;
 import io.catena.meta.ChunkStorage;
+import io.catena.meta.server.MetaConfig;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.ReaddirPage;
 import io.catena.meta.UserInfo;
 import io.catena.meta.client.MetaClient;
-import io.catena.meta.client.MetaClientConfig;
-import io.catena.meta.server.MetaConfig;
 import io.catena.meta.server.MetaRpcService;
 import io.catena.meta.store.KvMetaService;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcConfig;
 import io.catena.rpc.RpcServer;
-import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,8 +56,19 @@ public final class MetaBench implements Callable<Integer> {
       + " registry, as servers do (the overhead of metrics is the difference).")
   boolean noMetrics;
 
-  @Option(names = "--engine", defaultValue = "rocksdb", description = "rocksdb or mem (default ${DEFAULT-VALUE}).")
-  String engine;
+  // Split only where an engine name follows: an etcd URL's endpoint list has commas of its own.
+  @Option(names = "--engine", defaultValue = "rocksdb", split = BenchEngine.SPLIT,
+      description = "Engines to measure one after the other: rocksdb, mem, etcd (a throwaway local cluster of"
+          + " --etcd-members members) or an engine URL such as etcd://host:port/prefix (default ${DEFAULT-VALUE}).")
+  String[] engines;
+
+  @Option(names = "--etcd-members", defaultValue = "3",
+      description = "Members of the local cluster that --engine etcd starts (default ${DEFAULT-VALUE}).")
+  int etcdMembers;
+
+  @Option(names = "--etcd-data", defaultValue = "/dev/shm",
+      description = "Where the local etcd cluster keeps its data (default ${DEFAULT-VALUE}: no disk fsync cost).")
+  Path etcdData;
 
   @Option(names = "--dir", description = "RocksDB directory (default: a temporary directory, deleted afterwards).")
   Path dir;
@@ -88,7 +94,8 @@ public final class MetaBench implements Callable<Integer> {
   int opsPerClient;
 
   @Option(names = "--readdir-entries", defaultValue = "10000",
-      description = "Entries of the directory the readdir phase lists (default ${DEFAULT-VALUE}).")
+      description = "Entries of the directory the readdir phase lists; 0 skips that phase (default"
+          + " ${DEFAULT-VALUE}).")
   int readdirEntries;
 
   @Option(names = "--listings-per-client", defaultValue = "10",
@@ -130,90 +137,92 @@ public final class MetaBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean tempDir = dir == null && engine.equals("rocksdb");
-    Path d = tempDir ? Files.createTempDirectory("catena-metabench") : dir;
-    Config config = Config.defaults(ConfigSchema.fromHolders(KvConfig.class, MetaConfig.class, MetaClientConfig.class, RpcConfig.class))
+    Config config = Config.defaults(ConfigSchema.fromHolders(KvConfig.class, EtcdConfig.class, MetaConfig.class,
+            MetaClientConfig.class, RpcConfig.class))
         .withUpdates(Map.of("kv.rocksdb.sync_commits", Boolean.toString(!noSync),
             "meta.readdir_page_size", Integer.toString(readdirPage),
             "meta.rpc_inline_reads", Boolean.toString(inlineReads),
             "rpc.worker_threads", Integer.toString(workerThreads), "rpc.io_threads", Integer.toString(ioThreads),
             "rpc.connections_per_address", Integer.toString(connections)), "bench", false);
-    KvEngine kv = switch (engine) {
-      case "rocksdb" -> KvEngines.open("rocksdb://" + d.toAbsolutePath(), config);
-      case "mem" -> KvEngines.open("mem://", config);
-      default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown engine " + engine);
-    };
+    for (String engine : engines) {
+      try (BenchEngine e = BenchEngine.open(engine, dir, config,
+          new BenchEngine.EtcdOptions(etcdMembers, etcdData))) {
+        run(e.engine(), e.label() + (e.label().startsWith("rocksdb") ? (noSync ? " (no fsync)"
+            : " (durable commits, fsync per batch)") : ""), config);
+      }
+    }
+    return 0;
+  }
+
+  private KvEngine kv;
+
+  private void run(KvEngine kv, String label, Config config) throws Exception {
+    this.kv = kv;
     // Metrics on, as in a meta process: KV commits, namespace operations and RPC on both sides are counted.
     io.micrometer.core.instrument.MeterRegistry registry = noMetrics ? io.catena.common.metrics.Meters.discarding()
         : io.catena.metrics.ProcessMetrics.unexported("bench", "meta").registry();
-    KvMetaService service = new KvMetaService(new TransactionRunner(kv, io.catena.kv.KvConfig.defaultRetryPolicy(),
+    KvMetaService service = new KvMetaService(new TransactionRunner(kv, KvConfig.defaultRetryPolicy(),
         Clock.systemUTC(), java.util.random.RandomGenerator.of("L64X128MixRandom"),
         new io.catena.kv.KvMetrics(registry, "meta")), Clock.systemUTC(), config, ChainTableSource.fixed(TABLE),
         ChunkStorage.NONE);
     service.format(0755);
-    try {
-      System.out.printf("meta bench: engine=%s%s, %d ops per client, readdir of %d entries (%d per call),"
-              + " server worker threads %d%s%n", engine,
-          engine.equals("rocksdb") ? (noSync ? " (no fsync)" : " (durable commits, fsync per batch)") : "",
-          opsPerClient, readdirEntries, readdirPage, workerThreads, inlineReads ? ", inline reads" : "");
-      System.out.printf("%-7s %7s %-7s %-8s %12s %10s %10s %s%n", "mode", "clients", "dirs", "op", "ops/s",
-          "p50 ms", "p99 ms", "");
-      int phase = 0;
-      for (String mode : modes) {
-        RpcServer server = null;
-        MetaClient client = null;
-        MetaService m;
-        switch (mode) {
-          case "inproc" -> m = service;
-          case "rpc" -> {
-            server = Rpc.server(config, Address.tcp("127.0.0.1", 0), List.of(new io.catena.meta.server.MetaMetrics(
-                registry).wrap(MetaRpcService.definition(service, config))), io.catena.rpc.Authenticator.ACCEPT_ALL,
-                registry);
-            client = MetaClient.create(config, List.of(server.boundAddress()), "metabench", registry);
-            m = client;
-          }
-          default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown mode " + mode);
+    System.out.printf("meta bench: engine=%s, %d ops per client, readdir of %d entries (%d per call),"
+            + " server worker threads %d%s%n", label, opsPerClient, readdirEntries, readdirPage, workerThreads,
+        inlineReads ? ", inline reads" : "");
+    System.out.printf("%-7s %7s %-7s %-8s %12s %10s %10s %s%n", "mode", "clients", "dirs", "op", "ops/s",
+        "p50 ms", "p99 ms", "");
+    int phase = 0;
+    for (String mode : modes) {
+      RpcServer server = null;
+      MetaClient client = null;
+      MetaService m;
+      switch (mode) {
+        case "inproc" -> m = service;
+        case "rpc" -> {
+          server = Rpc.server(config, Address.tcp("127.0.0.1", 0), List.of(new io.catena.meta.server.MetaMetrics(
+              registry).wrap(MetaRpcService.definition(service, config))), io.catena.rpc.Authenticator.ACCEPT_ALL,
+              registry);
+          client = MetaClient.create(config, List.of(server.boundAddress()), "metabench", registry);
+          m = client;
         }
-        try {
-          long listDir = m.mkdir(USER, MetaService.ROOT, "readdir-" + mode, 0755, null).id();
-          fill(service, listDir, readdirEntries);
-          int warmClients = Math.max(1, Arrays.stream(clients).max().orElse(1));
-          if (warmupOps > 0) {
-            runCreateStatUnlink(m, "warm-" + mode, warmClients, warmupOps, true);
-          }
-          for (int c : clients) {
-            for (String layout : layouts) {
-              boolean spread = switch (layout) {
-                case "spread" -> true;
-                case "one" -> false;
-                default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown layout " + layout);
-              };
-              if (!spread && c == 1 && Arrays.asList(layouts).contains("spread")) {
-                continue; // one client: "one" and "spread" are the same thing
-              }
-              for (Result r : runCreateStatUnlink(m, "p" + (phase++) + "-" + mode, c, opsPerClient, spread)) {
-                print(mode, c, c == 1 ? "-" : layout, r);
-              }
-            }
-            Result rd = runReaddir(m, listDir, c);
-            print(mode, c, "-", rd);
-          }
-        } finally {
-          if (client != null) {
-            client.close();
-          }
-          if (server != null) {
-            server.close();
-          }
-        }
+        default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown mode " + mode);
       }
-    } finally {
-      kv.close();
-      if (tempDir) {
-        deleteTree(d);
+      try {
+        long listDir = m.mkdir(USER, MetaService.ROOT, "readdir-" + mode, 0755, null).id();
+        if (readdirEntries > 0) {
+          fill(service, listDir, readdirEntries);
+        }
+        int warmClients = Math.max(1, Arrays.stream(clients).max().orElse(1));
+        if (warmupOps > 0) {
+          runCreateStatUnlink(m, "warm-" + mode, warmClients, warmupOps, true);
+        }
+        for (int c : clients) {
+          for (String layout : layouts) {
+            boolean spread = switch (layout) {
+              case "spread" -> true;
+              case "one" -> false;
+              default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown layout " + layout);
+            };
+            if (!spread && c == 1 && Arrays.asList(layouts).contains("spread")) {
+              continue; // one client: "one" and "spread" are the same thing
+            }
+            for (Result r : runCreateStatUnlink(m, "p" + (phase++) + "-" + mode, c, opsPerClient, spread)) {
+              print(mode, c, c == 1 ? "-" : layout, r);
+            }
+          }
+          if (readdirEntries > 0) {
+            print(mode, c, "-", runReaddir(m, listDir, c));
+          }
+        }
+      } finally {
+        if (client != null) {
+          client.close();
+        }
+        if (server != null) {
+          server.close();
+        }
       }
     }
-    return 0;
   }
 
   private static void print(String mode, int clients, String layout, Result r) {
@@ -295,10 +304,26 @@ public final class MetaBench implements Callable<Integer> {
     bodies.put("unlink", c -> timed(ops, k -> m.unlink(USER, dirs[c], name(c, k), null)));
     for (String op : List.of("create", "stat", "unlink")) {
       List<long[]> lat = new ArrayList<>();
+      long[] before = etcdCounts();
       long nanos = runClients(clientCount, bodies.get(op), lat);
-      out.add(summarize(op, (long) clientCount * ops, nanos, lat, ""));
+      out.add(summarize(op, (long) clientCount * ops, nanos, lat, etcdNote(before, (long) clientCount * ops)));
     }
     return out;
+  }
+
+  private long[] etcdCounts() {
+    return kv instanceof io.catena.kv.etcd.EtcdKvEngine e ? e.requestCounts() : null;
+  }
+
+  /** etcd requests per operation: how many round trips an operation costs, and how well they were shared. */
+  private String etcdNote(long[] before, long ops) {
+    long[] after = etcdCounts();
+    if (before == null || after == null) {
+      return "";
+    }
+    return String.format("etcd per op: %.2f reads in %.2f requests, %.2f commits in %.2f requests",
+        (after[1] - before[1]) / (double) ops, (after[0] - before[0]) / (double) ops,
+        (after[3] - before[3]) / (double) ops, (after[2] - before[2]) / (double) ops);
   }
 
   private static String name(int client, int k) {
@@ -351,21 +376,5 @@ public final class MetaBench implements Callable<Integer> {
     long p50 = all.length == 0 ? 0 : all[(int) (all.length * 0.50)];
     long p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))];
     return new Result(op, ops, nanos, p50, p99, note);
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

@@ -1,5 +1,6 @@
 package io.catena.client;
 
+import io.catena.common.Closeables;
 import io.catena.common.cluster.NodeType;
 import io.catena.common.config.Config;
 import io.catena.common.metrics.Meters;
@@ -119,7 +120,7 @@ public final class ClusterConnection implements AutoCloseable {
       return new ClusterConnection(config, clientId, rpc, mgmtd, routing, storage, meta, keepAlive, res,
           new ClientMetrics(registry));
     } catch (RuntimeException e) {
-      closeAll(res);
+      Closeables.closeReversed(res, LOG);
       throw e;
     }
   }
@@ -173,16 +174,6 @@ public final class ClusterConnection implements AutoCloseable {
     }
     closed = true;
     keepAlive.shutdownNow();
-    closeAll(resources);
-  }
-
-  private static void closeAll(List<AutoCloseable> res) {
-    for (int i = res.size() - 1; i >= 0; i--) {
-      try {
-        res.get(i).close();
-      } catch (Exception e) {
-        LOG.warn("closing {} failed", res.get(i), e);
-      }
-    }
+    Closeables.closeReversed(resources, LOG);
   }
 }

@@ -111,6 +111,64 @@ public final class FileLayoutIo {
     });
   }
 
+  /** One range of a batched read: {@link #read}'s arguments. */
+  public record FileRead(long inode, Layout layout, long fileLength, long offset, ByteBuffer dst) {}
+
+  /**
+   * Reads many ranges, of one file or several, as {@link #read} would, but sends all their chunk pieces together
+   * (one request per storage node where the chunk I/O batches): a queue of small random reads costs a few round
+   * trips instead of one each. Each range completes on its own with its bytes read (short only at end of file, -1
+   * when its offset is at or past it); {@code dst} positions are not moved. Never throws.
+   */
+  public List<CompletableFuture<Integer>> readBatch(List<FileRead> reads) {
+    List<CompletableFuture<Integer>> out = new ArrayList<>(reads.size());
+    List<ChunkIo.ChunkRead> pieces = new ArrayList<>();
+    List<int[]> pieceRanges = new ArrayList<>(); // per read: [first piece, piece count, total]
+    for (FileRead r : reads) {
+      try {
+        checkOffset(r.offset(), 0);
+        int total = r.offset() >= r.fileLength() ? -1
+            : (int) Math.min(r.dst().remaining(), r.fileLength() - r.offset());
+        int first = pieces.size();
+        if (total > 0) {
+          ChainTable table = table(r.layout());
+          ByteBuffer whole = r.dst().slice(r.dst().position(), total);
+          long pos = r.offset();
+          int done = 0;
+          while (done < total) {
+            long index = pos / r.layout().chunkSize();
+            int inChunk = (int) (pos % r.layout().chunkSize());
+            int n = Math.min(total - done, r.layout().chunkSize() - inChunk);
+            pieces.add(new ChunkIo.ChunkRead(ChunkPlacement.chainOf(r.layout(), table, index),
+                new ChunkId(r.inode(), index), inChunk, whole.slice(done, n)));
+            pos += n;
+            done += n;
+          }
+        }
+        pieceRanges.add(new int[] {first, pieces.size() - first, r.dst().hasRemaining() ? total : 0});
+        out.add(null);
+      } catch (RuntimeException e) {
+        pieceRanges.add(null);
+        out.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    List<CompletableFuture<Integer>> got = pieces.isEmpty() ? List.of() : chunks.readBatch(pieces);
+    for (int i = 0; i < reads.size(); i++) {
+      int[] range = pieceRanges.get(i);
+      if (range == null) {
+        continue;
+      }
+      int total = range[2];
+      CompletableFuture<?>[] parts = new CompletableFuture<?>[range[1]];
+      for (int k = 0; k < range[1]; k++) {
+        ChunkIo.ChunkRead piece = pieces.get(range[0] + k);
+        parts[k] = got.get(range[0] + k).thenAccept(n -> zeroFrom(piece.dst(), n)); // a hole inside the file
+      }
+      out.set(i, CompletableFuture.allOf(parts).thenApply(v -> total));
+    }
+    return out;
+  }
+
   private ChainTable table(Layout layout) {
     var info = routing.current();
     return info.chainTable(layout.chainTableId(), layout.chainTableVersion())
@@ -119,9 +177,11 @@ public final class FileLayoutIo {
             layout.chainTableId(), layout.chainTableVersion(), info.version()));
   }
 
+  private static final byte[] ZEROS = new byte[16 << 10];
+
   private static void zeroFrom(ByteBuffer piece, int from) {
-    for (int i = Math.max(0, from); i < piece.limit(); i++) {
-      piece.put(i, (byte) 0);
+    for (int i = Math.max(0, from); i < piece.limit(); i += ZEROS.length) {
+      piece.put(i, ZEROS, 0, Math.min(ZEROS.length, piece.limit() - i));
     }
   }
 

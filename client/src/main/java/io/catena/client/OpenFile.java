@@ -83,13 +83,27 @@ public final class OpenFile {
    * your writes); returns the bytes read, or -1 at end of file.
    */
   public int read(long offset, ByteBuffer dst) {
+    long length = readableLength();
+    Inode inode = shared.inode;
+    return Futures.join(files.io.read(inode.id(), inode.layout(), length, offset, dst));
+  }
+
+  /**
+   * Checks the handle may read and waits for this client's writes still in flight to the file; returns the length
+   * a read may see.
+   */
+  long readableLength() {
     checkOpen();
     if (!OpenFlags.readable(flags)) {
       throw CatenaException.of(Errno.EBADF, "handle %d of inode %d is not open for reading", handle, openedAs.id());
     }
     shared.drain();
-    Inode inode = shared.inode;
-    return Futures.join(files.io.read(inode.id(), inode.layout(), shared.length.get(), offset, dst));
+    return shared.length.get();
+  }
+
+  /** The inode as its handles on this client share it (layout, truncate version). */
+  Inode sharedInode() {
+    return shared.inode;
   }
 
   /**
@@ -124,6 +138,43 @@ public final class OpenFile {
     wrote = true;
     hintLengthIfDue(user, length);
     return n;
+  }
+
+  /**
+   * Writes all remaining bytes of {@code src} at {@code offset} (at the end of the file as this client knows it with
+   * O_APPEND) without write-behind, and completes with the count once they are committed on their chains: for
+   * callers that reuse the memory as soon as the write completes (native I/O rings). The caller leaves {@code src}
+   * untouched until then; its position does not move. This client's writes already in flight to the file land first.
+   * Length hints, quota refusal (EDQUOT once meta refused growth) and flush/close behave as for {@link #write}.
+   * Failures complete the future; nothing is thrown.
+   */
+  public CompletableFuture<Integer> writeAsync(UserInfo user, long offset, ByteBuffer src) {
+    try {
+      checkOpen();
+      if (!OpenFlags.writable(flags)) {
+        throw CatenaException.of(Errno.EBADF, "handle %d of inode %d is not open for writing", handle,
+            openedAs.id());
+      }
+      Inode inode = shared.inode;
+      int n = src.remaining();
+      boolean append = (flags & OpenFlags.O_APPEND) != 0;
+      CatenaException refused = growthRefused;
+      if (refused != null && (append || offset + n > shared.length.get())) {
+        throw new CatenaException(refused.status());
+      }
+      // Appends reserve their range at once so concurrent ones never overlap.
+      long at = append ? shared.length.getAndAdd(n) : offset;
+      shared.drain();
+      return files.io.write(inode.id(), inode.layout(), at, src.duplicate()).thenApply(v -> {
+        long length = shared.length.accumulateAndGet(at + n, Math::max);
+        dirty = true;
+        wrote = true;
+        hintLengthIfDue(user, length);
+        return n;
+      });
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**

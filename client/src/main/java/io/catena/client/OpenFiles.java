@@ -6,7 +6,11 @@ import io.catena.common.config.Config;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenResult;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -111,6 +115,37 @@ public final class OpenFiles {
     if (o != null) {
       o.length.set(length);
     }
+  }
+
+  /** One read of a batch: through which open file, from where, into what. */
+  public record HandleRead(OpenFile file, long offset, ByteBuffer dst) {}
+
+  /**
+   * Reads through many open files at once, each as {@link OpenFile#read} would (EBADF for a closed or write-only
+   * handle; after this client's writes in flight to the file landed), with their chunk pieces sent together
+   * ({@link FileLayoutIo#readBatch}). Each completes on its own with the bytes read (-1 when its offset is at or
+   * past the end of the file); {@code dst} positions are not moved. Never throws.
+   */
+  public List<CompletableFuture<Integer>> readBatch(List<HandleRead> reads) {
+    List<CompletableFuture<Integer>> out = new ArrayList<>(reads.size());
+    List<FileLayoutIo.FileRead> sent = new ArrayList<>(reads.size());
+    List<Integer> sentIndex = new ArrayList<>(reads.size());
+    for (HandleRead r : reads) {
+      try {
+        long length = r.file().readableLength();
+        Inode inode = r.file().sharedInode();
+        sent.add(new FileLayoutIo.FileRead(inode.id(), inode.layout(), length, r.offset(), r.dst()));
+        sentIndex.add(out.size());
+        out.add(null);
+      } catch (RuntimeException e) {
+        out.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    List<CompletableFuture<Integer>> got = io.readBatch(sent);
+    for (int k = 0; k < got.size(); k++) {
+      out.set(sentIndex.get(k), got.get(k));
+    }
+    return out;
   }
 
   void release(OpenFile f) {

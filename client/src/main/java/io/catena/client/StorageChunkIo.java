@@ -7,6 +7,8 @@ import io.catena.storage.client.StorageClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -31,8 +33,30 @@ public final class StorageChunkIo implements ChunkIo {
 
   @Override
   public CompletableFuture<Integer> read(long chainId, ChunkId chunk, int offset, ByteBuffer dst) {
-    int want = dst.remaining();
-    return storage.read(chainId, chunk, offset, want).thenApply(r -> {
+    return copied(storage.read(chainId, chunk, offset, dst.remaining()), dst);
+  }
+
+  /** One request per storage node for the whole batch ({@link StorageClient#batchReadEach}). */
+  @Override
+  public List<CompletableFuture<Integer>> readBatch(List<ChunkRead> reads) {
+    List<StorageClient.ReadRange> ranges = new ArrayList<>(reads.size());
+    for (ChunkRead r : reads) {
+      ranges.add(new StorageClient.ReadRange(r.chainId(), r.chunk(), r.offset(), r.dst().remaining()));
+    }
+    List<CompletableFuture<StorageClient.ReadData>> got = storage.batchReadEach(ranges);
+    List<CompletableFuture<Integer>> out = new ArrayList<>(reads.size());
+    for (int i = 0; i < reads.size(); i++) {
+      out.add(copied(got.get(i), reads.get(i).dst()));
+    }
+    return out;
+  }
+
+  /**
+   * Copies what storage answered straight from the RPC receive buffer into {@code dst} (a heap, direct or mapped
+   * buffer: the only copy on the read path).
+   */
+  private static CompletableFuture<Integer> copied(CompletableFuture<StorageClient.ReadData> read, ByteBuffer dst) {
+    return read.thenApply(r -> {
       try (r) {
         return r.data().copyTo(dst);
       }

@@ -41,9 +41,41 @@ class FileLayoutIoTest {
   }
 
   @Test
+  void aBatchOfRangesReadsWhatEachReadWouldAcrossChunksHolesAndTheEnd() {
+    FileLayoutIo io = io(TABLE);
+    byte[] data = new byte[300 * 1024];
+    new java.util.Random(3).nextBytes(data);
+    io.write(5, LAYOUT, 0, ByteBuffer.wrap(data, 0, 100 * 1024)).join();
+    io.write(5, LAYOUT, 200 * 1024, ByteBuffer.wrap(data, 200 * 1024, 100 * 1024)).join(); // chunks 1-2 hole
+    long length = data.length;
+    java.util.Arrays.fill(data, 100 * 1024, 200 * 1024, (byte) 0);
+    long[][] ranges = {{0, 10}, {60 * 1024, 10 * 1024}, {63 * 1024, 200 * 1024}, {150 * 1024, 20}, {length - 5, 100},
+        {length, 10}, {length + 99, 1}, {7, 0}};
+    List<FileLayoutIo.FileRead> reads = new java.util.ArrayList<>();
+    for (long[] r : ranges) {
+      reads.add(new FileLayoutIo.FileRead(5, LAYOUT, length, r[0], ByteBuffer.allocateDirect((int) r[1])));
+    }
+    reads.add(new FileLayoutIo.FileRead(5, LAYOUT, length, -1, ByteBuffer.allocate(1)));
+    List<CompletableFuture<Integer>> got = io.readBatch(reads);
+    for (int i = 0; i < ranges.length; i++) {
+      ByteBuffer one = ByteBuffer.allocate((int) ranges[i][1]);
+      int expected = io.read(5, LAYOUT, length, ranges[i][0], one).join();
+      assertEquals(expected, got.get(i).join(), "range " + i);
+      ByteBuffer dst = reads.get(i).dst();
+      assertEquals(0, dst.position(), "positions stay");
+      for (int k = 0; k < Math.max(expected, 0); k++) {
+        assertEquals(data[(int) ranges[i][0] + k], dst.get(k), "range " + i + " byte " + k);
+      }
+    }
+    assertEquals(Errno.EINVAL, failure(got.getLast()));
+  }
+
+  @Test
   void aChainTableMissingFromRouting_isAFailedFuture() {
     FileLayoutIo io = io(new ChainTable(1, 2, List.of(1L)));
     assertEquals(Errno.ESTALE, failure(io.write(5, LAYOUT, 0, ByteBuffer.allocate(1))));
     assertEquals(Errno.ESTALE, failure(io.read(5, LAYOUT, 10, 0, ByteBuffer.allocate(1))));
+    assertEquals(Errno.ESTALE, failure(io.readBatch(
+        List.of(new FileLayoutIo.FileRead(5, LAYOUT, 10, 0, ByteBuffer.allocate(1)))).getFirst()));
   }
 }

@@ -215,4 +215,69 @@ class OpenFileTest {
     assertEquals(Errno.ESTALE, assertThrows(CatenaException.class, () -> g.close(ROOT)).errno());
     f.close(ROOT);
   }
+
+  @Test
+  void writeAsyncCompletesOnceCommitted_growsTheLengthAndCloseRecordsIt() {
+    OpenFiles files = files(Map.of("client.write_behind", "1MiB"));
+    OpenFile f = create(files, MetaService.ROOT, "ring");
+    ByteBuffer src = bytes("hello");
+    assertEquals(5, f.writeAsync(ROOT, 70 * KIB, src).join());
+    assertEquals(5, src.remaining(), "the caller's buffer is not consumed");
+    assertEquals(70 * KIB + 5, f.length());
+    ByteBuffer stored = ByteBuffer.allocate(5);
+    new FileLayoutIo(chunks, new ManualRoutingSource(new RoutingInfo(1, "test", List.of(), List.of(), List.of(),
+        List.of(TABLE)))).read(f.inode().id(), f.inode().layout(), 70 * KIB + 5, 70 * KIB, stored).join();
+    assertEquals("hello", new String(stored.array(), StandardCharsets.UTF_8),
+        "committed to the chunks when the future completed, not left in write-behind");
+    OpenFile readOnly = open(files, f.inode(), OpenFlags.O_RDONLY);
+    assertEquals(Errno.EBADF, ((CatenaException) assertThrows(java.util.concurrent.CompletionException.class,
+        () -> readOnly.writeAsync(ROOT, 0, bytes("x")).join()).getCause()).errno());
+    f.close(ROOT);
+    assertEquals(70 * KIB + 5, meta.getattr(ROOT, f.inode().id()).length());
+    readOnly.close(ROOT);
+  }
+
+  @Test
+  void concurrentAsyncAppendsReserveDisjointRanges() {
+    OpenFiles files = files(Map.of());
+    OpenFile f = files.open(meta.create(ROOT, MetaService.ROOT, "log", 0644,
+        OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND, "c1", request()),
+        OpenFlags.O_WRONLY | OpenFlags.O_APPEND);
+    List<java.util.concurrent.CompletableFuture<Integer>> all = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      all.add(f.writeAsync(ROOT, 0, bytes("ab")));
+    }
+    all.forEach(java.util.concurrent.CompletableFuture::join);
+    assertEquals(40, f.length());
+    f.close(ROOT);
+    OpenFile r = open(files, f.inode(), OpenFlags.O_RDONLY);
+    assertEquals("ab".repeat(20), read(r, 0, 100));
+    r.close(ROOT);
+  }
+
+  @Test
+  void aBatchOfReadsThroughSeveralHandlesAnswersEachOnItsOwn() {
+    OpenFiles files = files(Map.of("client.write_behind", "1MiB"));
+    OpenFile a = create(files, MetaService.ROOT, "a");
+    OpenFile b = create(files, MetaService.ROOT, "b");
+    a.write(ROOT, 0, bytes("alpha"));
+    b.write(ROOT, 100 * KIB, bytes("beta")); // still in write-behind: the batch waits for it
+    OpenFile writeOnly = open(files, a.inode(), OpenFlags.O_WRONLY);
+    ByteBuffer da = ByteBuffer.allocate(10);
+    ByteBuffer db = ByteBuffer.allocateDirect(4);
+    ByteBuffer dx = ByteBuffer.allocate(1);
+    ByteBuffer past = ByteBuffer.allocate(1);
+    var got = files.readBatch(List.of(new OpenFiles.HandleRead(a, 0, da), new OpenFiles.HandleRead(b, 100 * KIB, db),
+        new OpenFiles.HandleRead(writeOnly, 0, dx), new OpenFiles.HandleRead(a, 5, past)));
+    assertEquals(5, got.get(0).join());
+    assertEquals("alpha", new String(da.array(), 0, 5, StandardCharsets.UTF_8));
+    assertEquals(4, got.get(1).join());
+    assertEquals('b', db.get(0));
+    assertEquals(Errno.EBADF, ((CatenaException) assertThrows(java.util.concurrent.CompletionException.class,
+        () -> got.get(2).join()).getCause()).errno());
+    assertEquals(-1, got.get(3).join());
+    a.close(ROOT);
+    b.close(ROOT);
+    writeOnly.close(ROOT);
+  }
 }

@@ -1,5 +1,6 @@
 package io.catena.dist;
 
+import io.catena.common.Closeables;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.cluster.NodeType;
@@ -119,7 +120,7 @@ final class ControlProcess implements AutoCloseable {
           kv.url());
       return new ControlProcess(res, server, kv.url(), mgmtd);
     } catch (RuntimeException e) {
-      closeAll(res);
+      Closeables.closeReversed(res, LOG);
       throw e;
     }
   }
@@ -162,18 +163,8 @@ final class ControlProcess implements AutoCloseable {
     if (closed.getCount() == 0) {
       return;
     }
-    closeAll(resources);
+    Closeables.closeReversed(resources, LOG);
     closed.countDown();
     LOG.info("control process stopped");
-  }
-
-  private static void closeAll(List<AutoCloseable> res) {
-    for (int i = res.size() - 1; i >= 0; i--) {
-      try {
-        res.get(i).close();
-      } catch (Exception e) {
-        LOG.warn("closing {} failed", res.get(i), e);
-      }
-    }
   }
 }

@@ -90,25 +90,27 @@ final class HaUp {
       initializeOnce(kvUrl, base, clusterId, tokenFile);
 
       List<String> common = List.of("--token-file", tokenFile.toString(), "--cluster-id", clusterId);
-      List<String> mgmtdAddrs = new ArrayList<>();
+      List<ChildProcess> mgmtds = new ArrayList<>();
       for (int i = 1; i <= MGMTD_COUNT; i++) {
         String name = "mgmtd-" + i;
         List<String> args = new ArrayList<>(List.of("mgmtd", "--node-id", Integer.toString(i), "--listen",
             "tcp://127.0.0.1:" + port(name), "--set", KvConfig.ENGINE_URL.name() + "=" + kvUrl));
         args.addAll(common);
         MGMTD_SETS.forEach(s -> args.addAll(List.of("--set", s)));
-        mgmtdAddrs.add(startRole(name, args, MGMTD_READY));
+        mgmtds.add(startRole(name, args));
       }
+      List<String> mgmtdAddrs = awaitAll(mgmtds, MGMTD_READY);
       String mgmtd = String.join(",", mgmtdAddrs);
-      List<String> metaAddrs = new ArrayList<>();
+      List<ChildProcess> metas = new ArrayList<>();
       for (int i = 1; i <= META_COUNT; i++) {
         String name = "meta-" + i;
         List<String> args = new ArrayList<>(List.of("meta", "--node-id", Integer.toString(99 + i), "--listen",
             "tcp://127.0.0.1:" + port(name), "--kv", kvUrl, "--mgmtd", mgmtd, "--set",
             MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "=1s"));
         args.addAll(common);
-        metaAddrs.add(startRole(name, args, META_READY));
+        metas.add(startRole(name, args));
       }
+      List<String> metaAddrs = awaitAll(metas, META_READY);
       List<String> childSets = List.of("--set", MgmtdClientConfig.HEARTBEAT_INTERVAL.name() + "=1s",
           "--token-file", tokenFile.toString());
       List<LocalNodes.StorageNode> nodes = LocalNodes.startStorage(dir, ports, storageNodes, mgmtd, clusterId,
@@ -193,10 +195,19 @@ final class HaUp {
     }
   }
 
-  private String startRole(String name, List<String> args, Pattern ready) throws InterruptedException {
+  private ChildProcess startRole(String name, List<String> args) {
     ChildProcess c = ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
     children.add(c);
-    return c.awaitLine(ready, Duration.ofSeconds(60)).group(1);
+    return c;
+  }
+
+  /** Waits for each (started together: their JVM start-ups overlap) to say where it listens. */
+  private static List<String> awaitAll(List<ChildProcess> started, Pattern ready) throws InterruptedException {
+    List<String> addresses = new ArrayList<>();
+    for (ChildProcess c : started) {
+      addresses.add(c.awaitLine(ready, Duration.ofSeconds(90)).group(1));
+    }
+    return addresses;
   }
 
   /** The port {@code name} had before, or a free one now, saved for the next start. */

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class LocalNodes {
   private static final Logger LOG = LoggerFactory.getLogger(LocalNodes.class);
   private static final Pattern STORAGE_READY = Pattern.compile("storage \\d+ listening on (tcp://\\S+).*");
-  private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on .*");
+  private static final Pattern MOUNT_READY = Pattern.compile("mounted catena on .* \\(client .*");
   /** The metrics endpoint a role prints beside its address: "(metrics http://host:port/metrics)". */
   private static final Pattern METRICS = Pattern.compile("metrics (http://\\S+)/metrics");
 
@@ -40,46 +40,51 @@ final class LocalNodes {
    */
   static List<StorageNode> startStorage(Path dir, Ports ports, int count, String mgmtd, String clusterId,
       List<String> childSets, List<ChildProcess> children) throws InterruptedException {
+    // All start at once (JVM start-up dominates and overlaps); each is then awaited in turn.
+    List<ChildProcess> started = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = "storage-" + (i + 1);
+      ChildProcess c = startOne(dir, i, ports.reuse(name, "tcp://127.0.0.1:0"),
+          ports.reuseHostPort(name + "-http", "127.0.0.1:0"), mgmtd, clusterId, childSets);
+      children.add(c);
+      started.add(c);
+    }
     List<StorageNode> nodes = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      long nodeId = 10001 + i;
       String name = "storage-" + (i + 1);
-      String ready = null;
-      String metrics = "";
-      // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address.
-      for (String bind : List.of(ports.reuse(name, "tcp://127.0.0.1:0"), "tcp://127.0.0.1:0")) {
-        List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(nodeId), "--listen",
-            bind, "--disk", dir.resolve(name).toString(), "--mgmtd", mgmtd, "--cluster-id", clusterId));
-        args.addAll(childSets);
-        if (bind.endsWith(":0")) {
-          args.addAll(List.of("--set", MetricsConfig.HTTP_LISTEN.name() + "=127.0.0.1:0"));
-        } else {
-          args.addAll(List.of("--set", MetricsConfig.HTTP_LISTEN.name() + "="
-              + ports.reuseHostPort(name + "-http", "127.0.0.1:0")));
-        }
-        ChildProcess c = ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
-        children.add(c);
-        try {
-          java.util.regex.Matcher line = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60));
-          ready = line.group(1);
-          metrics = metricsOf(line.group());
-          break;
-        } catch (CatenaException e) {
-          children.remove(c);
-          c.stop(Duration.ofSeconds(5));
-          if (bind.endsWith(":0")) {
-            throw e;
-          }
-          LOG.warn("{} could not use its previous address {}: {}; trying a new port", name, bind, e.getMessage());
-        }
+      ChildProcess c = started.get(i);
+      java.util.regex.Matcher line;
+      try {
+        line = c.awaitLine(STORAGE_READY, Duration.ofSeconds(60));
+      } catch (CatenaException e) {
+        // A storage node keeps its port across restarts, so mgmtd sees the same node at the same address; if that
+        // port is taken now, a new one (mgmtd then learns the new address at registration).
+        children.remove(c);
+        c.stop(Duration.ofSeconds(5));
+        LOG.warn("{} could not start on its previous address: {}; trying a new port", name, e.getMessage());
+        ChildProcess again = startOne(dir, i, "tcp://127.0.0.1:0", "127.0.0.1:0", mgmtd, clusterId, childSets);
+        children.add(again);
+        line = again.awaitLine(STORAGE_READY, Duration.ofSeconds(60));
       }
+      String ready = line.group(1);
+      String metrics = metricsOf(line.group());
       ports.save(name, Address.parse(ready).port());
       if (!metrics.isEmpty()) {
         ports.save(name + "-http", java.net.URI.create(metrics).getPort());
       }
-      nodes.add(new StorageNode(nodeId, ready, dir.resolve(name), metrics));
+      nodes.add(new StorageNode(10001 + i, ready, dir.resolve(name), metrics));
     }
     return nodes;
+  }
+
+  private static ChildProcess startOne(Path dir, int i, String bind, String httpBind, String mgmtd,
+      String clusterId, List<String> childSets) {
+    String name = "storage-" + (i + 1);
+    List<String> args = new ArrayList<>(List.of("storage", "--node-id", Long.toString(10001 + i), "--listen", bind,
+        "--disk", dir.resolve(name).toString(), "--mgmtd", mgmtd, "--cluster-id", clusterId));
+    args.addAll(childSets);
+    args.addAll(List.of("--set", MetricsConfig.HTTP_LISTEN.name() + "=" + httpBind));
+    return ChildProcess.start(name, dir.resolve("logs/" + name + ".log"), args);
   }
 
   /** Creates targets, chains and the chain table once (a restart finds them); waits until chains serve. */

@@ -9,7 +9,9 @@ import io.catena.fuse.FuseMount;
 import io.catena.fuse.catena.CatenaFileSystem;
 import io.catena.metrics.ProcessMetrics;
 import io.catena.mgmtd.client.MgmtdClientConfig;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,6 +50,13 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = "--cluster-id", paramLabel = "ID", description = "sets cluster.id")
   String clusterId;
 
+  @Option(names = "--clear-stale", description = "first detach a dead FUSE mount at MOUNTPOINT, left by a daemon "
+      + "that died (as `catena umount` does); a live mount answers and is never touched (for restarting containers)")
+  boolean clearStale;
+
+  @Option(names = "--mkdir", description = "create MOUNTPOINT (and missing parents) if it does not exist")
+  boolean mkdir;
+
   @Override
   public Integer call() throws Exception {
     Map<String, String> flags = new LinkedHashMap<>();
@@ -58,6 +67,23 @@ final class MountCommand implements Callable<Integer> {
       flags.put(MgmtdClientConfig.CLUSTER_ID.name(), clusterId);
     }
     Config config = configOptions.load(spec.commandLine(), "mount", flags);
+    if (clearStale && !Files.isDirectory(mountpoint)) {
+      // A dead FUSE connection answers ENOTCONN, so the directory test fails; forceUnmount refuses anything but a
+      // FUSE mount, and reports what else it finds (no such path, not a mount point) through the check below.
+      try {
+        FuseMount.forceUnmount(mountpoint);
+        LOG.info("cleared a dead FUSE mount at {}", mountpoint.toAbsolutePath());
+      } catch (CatenaException e) {
+        LOG.debug("nothing to clear at {}: {}", mountpoint, e.getMessage());
+      }
+    }
+    if (mkdir && !Files.exists(mountpoint, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        Files.createDirectories(mountpoint);
+      } catch (IOException e) {
+        throw CatenaException.of(Errno.EIO, "cannot create mount point %s: %s", mountpoint, e.getMessage());
+      }
+    }
     if (!Files.isDirectory(mountpoint)) {
       throw CatenaException.of(Errno.ENOTDIR, "mount point %s is not a directory", mountpoint);
     }

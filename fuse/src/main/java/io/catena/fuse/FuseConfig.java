@@ -59,6 +59,21 @@ public final class FuseConfig {
       .doc("On close, how long to wait for the kernel to end a lazily unmounted connection before aborting it "
           + "(open files keep a detached mount alive).");
 
+  public static final Key<Integer> IO_MAX_RINGS = Key.integer("fuse.io.max_rings").defaultValue("64")
+      .range("0", "1024").doc("Native I/O rings (MNT/.catena-virt/iovs/, docs/native-io.md) the mount serves at "
+          + "once; each has a thread. 0 turns ring registration off (EMFILE).");
+  public static final Key<Integer> IO_MAX_REGISTRATIONS = Key.integer("fuse.io.max_registrations")
+      .defaultValue("4096").range("0", "1000000").doc("Native I/O registrations (buffers, rings, descriptors) one "
+          + "uid may hold at once.");
+  public static final Key<DataSize> IO_MAX_BUFFER = Key.dataSize("fuse.io.max_buffer").defaultValue("64GiB")
+      .range("4KiB", "16TiB").doc("The largest shared buffer a program may register for native I/O (it is mapped, "
+          + "not copied: the memory is the program's).");
+  public static final Key<DataSize> IO_MAX_INFLIGHT = Key.dataSize("fuse.io.max_inflight").defaultValue("256MiB")
+      .range("1MiB", "64GiB").doc("Bytes all native I/O rings may have in flight to storage at once: high-priority "
+          + "rings may use all of it, normal three quarters, low half (writes hold a copy of that size).");
+  public static final Key<Duration> IO_REAP_INTERVAL = Key.duration("fuse.io.reap_interval").defaultValue("1s")
+      .range("10ms", "1h").doc("How often the mount drops the native I/O registrations of processes that ended.");
+
   /** How the daemon mounts. */
   public enum MountMethod {
     /** mount(2) as root, fusermount3 otherwise. */

@@ -131,6 +131,13 @@ public interface FuseFileSystem {
     throw nosys("write");
   }
 
+  /**
+   * A write through handle {@code fh} by a caller without CAP_FSETID is about to happen (the kernel's
+   * FUSE_WRITE_KILL_SUIDGID, with HANDLE_KILLPRIV_V2): drop set-user-ID, and set-group-ID with group execute, as Linux
+   * does on write. A file system that stores no such bits does nothing.
+   */
+  default void killPrivileges(RequestContext ctx, long ino, long fh) {}
+
   /** Called on every close(2) of a file descriptor (there may be several per open). */
   default void flush(RequestContext ctx, long ino, long fh, long lockOwner) {}
 

@@ -90,7 +90,7 @@ class FaultsTest {
   }
 
   @Test
-  void fuseDaemonKilled_umountClearsItAndAFreshMountShowsClosedFiles(@TempDir Path dir) throws Exception {
+  void fuseDaemonKilled_umountOrMountClearStaleClearsIt_andAFreshMountShowsClosedFiles(@TempDir Path dir) throws Exception {
     try (SingleMachineCluster c = SingleMachineCluster.start(dir.resolve("cluster"))) {
       Files.writeString(c.mnt.resolve("closed.txt"), "written and closed before the crash\n");
       ProcessHandle mount = SingleMachineCluster.child("mount " + c.mnt).orElseThrow();
@@ -111,8 +111,17 @@ class FaultsTest {
           c.controlAddress, "--token-file", c.adminToken().toString())) {
         fresh.awaitLine(l -> l.startsWith("mounted catena on"), Duration.ofMinutes(2));
         assertEquals("written and closed before the crash\n", Files.readString(c.mnt.resolve("closed.txt")));
-        fresh.process.toHandle().destroy();
+        fresh.process.toHandle().destroyForcibly();
         assertTrue(fresh.process.waitFor(60, TimeUnit.SECONDS));
+      }
+      // A restarted container does it in one step: `mount --clear-stale` detaches the dead mount, then mounts.
+      assertTrue(SingleMachineCluster.mounted(c.mnt), "kill -9 leaves the dead mount behind");
+      try (Launcher.Daemon again = new Launcher.Daemon(Map.of(), "mount", c.mnt.toString(), "--clear-stale",
+          "--mgmtd", c.controlAddress, "--token-file", c.adminToken().toString())) {
+        again.awaitLine(l -> l.startsWith("mounted catena on"), Duration.ofMinutes(2));
+        assertEquals("written and closed before the crash\n", Files.readString(c.mnt.resolve("closed.txt")));
+        again.process.toHandle().destroy();
+        assertTrue(again.process.waitFor(60, TimeUnit.SECONDS));
       }
       assertTrue(!SingleMachineCluster.mounted(c.mnt));
     }

@@ -2,6 +2,7 @@ package io.catena.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,13 +33,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 12's fault test: {@code catena up --ha} (3 etcd members, 2 mgmtd, 2 meta, 3 storage, a FUSE mount), a writer
+ * Issue 12's fault test. A {@code catena up} cluster with a file moves onto etcd ({@code up --ha --move-to-etcd}: 3 etcd
+ * members, 2 mgmtd, 2 meta, 3 storage, a FUSE mount) and the file reads back; then a writer
  * streaming data into files, a loop creating, renaming and removing files, and a reader checking acknowledged files,
  * all through the mount; then kill -9, one at a time with recovery between, of the primary mgmtd, one meta server,
  * the etcd leader and one storage process. For each kill: no read fails, writes resume within 15 s, and the longest
  * stall is printed. Afterwards every acknowledged byte and namespace operation is there and fsck is clean. Finally etcd
  * as a whole stops answering (all members frozen with SIGSTOP): a metadata call fails with EIO after its deadline
- * instead of hanging, and works again once etcd is back.
+ * instead of hanging, and works again once etcd is back. A plain {@code up} on the moved directory is refused, and
+ * {@code up --ha} again brings every file back.
  */
 class HighAvailabilityTest {
   private static final int FILE_BYTES = 128 * 1024;
@@ -86,13 +89,29 @@ class HighAvailabilityTest {
   private record Outage(String fault, long writeStallMs, long namespaceStallMs) {}
 
   @Test
-  void killEachControlPartAndAStorageNode_noAcknowledgedWorkLost_writesResumeWithin15s(@TempDir Path dir)
+  void movedOntoEtcd_eachControlPartAndAStorageNodeKilled_noAcknowledgedWorkLost_andItRestarts(@TempDir Path dir)
       throws Exception {
-    try (HaCluster c = HaCluster.start(dir.resolve("cluster"), Map.of("CATENA_META_CLIENT_DEADLINE",
-        META_DEADLINE.toSeconds() + "s"))) {
+    // A cluster that starts on one machine, then outgrows it: `up --ha --move-to-etcd` copies its store into etcd.
+    Path cluster = dir.resolve("cluster");
+    byte[] blob = new byte[5 * 1024 * 1024 + 77];
+    new Random(12).nextBytes(blob);
+    try (SingleMachineCluster single = SingleMachineCluster.start(cluster)) {
+      Files.createDirectories(single.mnt.resolve("project/run-1"));
+      Files.write(single.mnt.resolve("project/run-1/weights.bin"), blob);
+      Files.createSymbolicLink(single.mnt.resolve("project/latest"), Path.of("run-1"));
+      single.stop();
+    }
+    Log log = new Log();
+    try (HaCluster c = HaCluster.start(cluster, Map.of("CATENA_META_CLIENT_DEADLINE", META_DEADLINE.toSeconds() + "s"),
+        "--move-to-etcd")) {
+      assertTrue(c.up.output().matches("(?s).*moved \\d+ keys from \\S+control/kv into etcd://\\S+ \\(SHA-256 "
+          + "[0-9a-f]{64}, verified\\).*"), c.up.output());
+      assertFalse(Files.exists(cluster.resolve("control/kv")), "the embedded store is out of the way");
+      assertTrue(Files.isDirectory(cluster.resolve("control/kv.moved-to-etcd")), "and kept");
+      assertArrayEquals(blob, Files.readAllBytes(c.mnt.resolve("project/latest/weights.bin")),
+          "a file written on one machine reads back on etcd");
       Path data = Files.createDirectories(c.mnt.resolve("data"));
       Path ns = Files.createDirectories(c.mnt.resolve("ns"));
-      Log log = new Log();
       AtomicBoolean running = new AtomicBoolean(true);
       List<Thread> workers = new ArrayList<>(List.of(
           Thread.ofPlatform().name("writer").start(() -> writer(data, log, running)),
@@ -155,6 +174,19 @@ class HighAvailabilityTest {
 
       etcdUnavailable_metadataFailsClearlyAndRecovers(c);
       c.stop();
+    }
+
+    Launcher.Result single = Launcher.run("up", "--data", cluster.toString(), "--no-mount");
+    assertEquals(2, single.exitCode(), "a plain `up` on a cluster that moved to etcd is refused: " + single.out());
+    assertTrue(single.err().contains("start it with --ha"), single.err());
+    // `up --ha` again on the same directory: etcd, mgmtd, meta and storage come back with every file.
+    try (HaCluster again = HaCluster.start(cluster)) {
+      assertArrayEquals(blob, Files.readAllBytes(again.mnt.resolve("project/run-1/weights.bin")));
+      for (Map.Entry<Integer, Integer> f : log.writtenFiles.entrySet()) {
+        assertArrayEquals(content(f.getValue()), Files.readAllBytes(again.mnt.resolve("data/" + fileName(f.getKey()))),
+            "acknowledged before the restart");
+      }
+      again.stop();
     }
   }
 

@@ -265,7 +265,9 @@ class ObservabilityTest {
       for (var p : pages.entrySet()) {
         b.open(monitor + p.getKey());
         String text = b.text();
-        assertTrue(text.contains(p.getValue()), p.getKey() + ":\n" + text);
+        // innerText follows CSS text-transform (headings are upper case on screen).
+        assertTrue(text.toLowerCase(java.util.Locale.ROOT).contains(p.getValue().toLowerCase(java.util.Locale.ROOT)),
+            p.getKey() + ":\n" + text);
         b.screenshot(SHOTS.resolve(name(p.getKey()) + ".png"));
       }
 

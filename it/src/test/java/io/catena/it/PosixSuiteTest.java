@@ -37,7 +37,7 @@ class PosixSuiteTest {
 
   @Test
   void posixSuite_asRootAndAsOtherUsers_matchesLinux() {
-    PosixScripts.Outcome r = scripts.python(Duration.ofMinutes(2), Map.of("POSIX_READDIR_ENTRIES", "10000"),
+    PosixScripts.Outcome r = scripts.python(Duration.ofMinutes(5), Map.of("POSIX_READDIR_ENTRIES", "10000"),
         "posix_suite.py", cluster.mnt.toString());
     r.assertAllPassed();
     assertTrue(r.passed() >= 150, "expected the whole suite to run, saw " + r.passed() + " passing checks");

@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 public interface ReadTransaction extends AutoCloseable {
 
-  /** The version this transaction reads at. */
+  /** The version this transaction reads at (fixed by this call if the engine fixes it lazily and no read has yet). */
   long readVersion();
 
   /** The value of {@code key} at the read version (with this transaction's own writes applied, if any). */
@@ -23,6 +23,13 @@ public interface ReadTransaction extends AutoCloseable {
    * descending with {@code reverse}. Adds no read conflict.
    */
   RangeResult snapshotGetRange(byte[] begin, byte[] end, int limit, boolean reverse);
+
+  /**
+   * A hint that this transaction is about to read {@code keys}: a remote engine may fetch them all in one round trip
+   * now, at the read version, so the reads that follow cost none. It has no other effect (no read conflict, nothing
+   * a read answers changes); local engines ignore it.
+   */
+  default void prefetch(java.util.Collection<byte[]> keys) {}
 
   @Override
   void close();

@@ -359,6 +359,7 @@ public abstract class KvEngineConformanceTest {
     KvEngine kv = engine();
     put(kv, "x", "1", "y", "1");
     try (ReadTransaction reader = kv.beginRead()) {
+      assertEquals("1", s(reader.snapshotGet(b("y")))); // fixes the read version (engines may fix it lazily)
       put(kv, "x", "2", "z", "2");
       try (ReadWriteTransaction t = kv.beginReadWrite()) {
         t.clearRange(b("a"), b("zz"));
@@ -370,6 +371,45 @@ public abstract class KvEngineConformanceTest {
     try (ReadTransaction after = kv.beginRead()) {
       assertTrue(after.snapshotGetRange(b("a"), b("zz"), 0, false).pairs().isEmpty());
     }
+  }
+
+  @Test
+  void readVersion_includesEveryCommitAcknowledgedBeforeBegin_andStaysFixedOnceRead() {
+    KvEngine kv = engine();
+    for (int i = 0; i < 20; i++) {
+      put(kv, "seq", "" + i);
+      try (ReadTransaction r = kv.beginRead(); ReadWriteTransaction w = kv.beginReadWrite()) {
+        assertEquals("" + i, s(r.snapshotGet(b("seq"))));
+        assertEquals("" + i, s(w.get(b("seq"))));
+        put(kv, "seq", "after-" + i);
+        assertEquals("" + i, s(r.snapshotGet(b("seq"))), "one version for all reads");
+        assertEquals("" + i, s(w.snapshotGet(b("seq"))));
+      }
+    }
+  }
+
+  @Test
+  void prefetch_changesNoAnswer_andRecordsNoConflict() {
+    KvEngine kv = engine();
+    put(kv, "p/a", "1", "p/b", "2");
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      t.set(b("p/b"), b("mine"));
+      t.prefetch(List.of(b("p/a"), b("p/b"), b("p/c")));
+      put(kv, "p/a", "changed");
+      assertEquals("1", s(t.get(b("p/a"))), "prefetched at the read version");
+      assertEquals("mine", s(t.get(b("p/b"))), "own writes win");
+      assertEquals(null, s(t.snapshotGet(b("p/c"))));
+      t.set(b("out"), b("x"));
+      assertConflict(t::commit); // the get of p/a recorded its conflict as usual
+    }
+    try (ReadWriteTransaction t = kv.beginReadWrite()) {
+      assertEquals("2", s(t.get(b("p/b"))));
+      t.prefetch(List.of(b("q")));
+      put(kv, "q", "new");
+      t.set(b("out"), b("y"));
+      t.commit(); // prefetched but never read: no conflict
+    }
+    assertEquals("y", read(kv, "out"));
   }
 
   @Test

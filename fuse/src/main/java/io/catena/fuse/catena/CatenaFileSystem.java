@@ -22,6 +22,7 @@ import io.catena.fuse.RequestContext;
 import io.catena.fuse.SetAttr;
 import io.catena.fuse.StatFs;
 import io.catena.fuse.catena.DirListings.Listed;
+import io.catena.fuse.usrbio.IoRegistry;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
@@ -54,6 +55,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   private final MetaService meta;
   private final LiveConfig conf;
   private final ControlDir control;
+  private final IoRegistry iovs;
   private final String clientId;
   private final OpenFiles files;
   /** Per open handle that has been read from, its atime update (a completed future when none was due). */
@@ -66,6 +68,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
    * wrote the file and closed it), the cached attributes are dropped so close-to-open holds at once.
    */
   private final Map<Long, Long> reportedLength = new ConcurrentHashMap<>();
+  private final PrivilegeDrops privilegeDrops;
   private static final String SECURITY_PREFIX = "security.";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CatenaFileSystem.class);
   private volatile FuseNotifier notifier;
@@ -91,8 +94,16 @@ public final class CatenaFileSystem implements FuseFileSystem {
     this.clientId = clientId;
     this.conf = new LiveConfig(config);
     this.files = new OpenFiles(meta, io, conf::get);
+    this.privilegeDrops = new PrivilegeDrops(meta, () -> notifier);
     this.dirs = new DirListings(meta);
-    this.control = new ControlDir(meta, conf, this::request);
+    this.iovs = MountRings.registry(meta, files, clientId, config, () -> notifier,
+        ino -> reportedLength.remove(toMeta(ino)));
+    this.control = new ControlDir(meta, iovs, conf, this::request);
+  }
+
+  @Override
+  public void destroy() {
+    iovs.close();
   }
 
   private static Config defaults() {
@@ -182,7 +193,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return control.rootEntry();
     }
     if (virtual(parent)) {
-      return control.lookup(parent, name);
+      return control.lookup(ctx, parent, name);
     }
     try {
       return entry(meta.lookup(user(ctx), toMeta(parent), name));
@@ -210,7 +221,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     Long atime = time(c, SetAttr.ATIME, SetAttr.ATIME_NOW, c.atimeSec(), c.atimeNsec());
     Long mtime = time(c, SetAttr.MTIME, SetAttr.MTIME_NOW, c.mtimeSec(), c.mtimeNsec());
-    var change = new io.catena.meta.SetAttr(
+    io.catena.meta.SetAttr change = new io.catena.meta.SetAttr(
         c.has(SetAttr.MODE) ? c.mode() & 07777 : null,
         c.has(SetAttr.UID) ? c.uid() : null,
         c.has(SetAttr.GID) ? c.gid() : null,
@@ -218,6 +229,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
         atime, mtime, null);
     if (c.has(SetAttr.SIZE)) {
       files.drainWrites(toMeta(ino));
+    }
+    // ftruncate(fd) names its handle: the descriptor, open for writing, authorises the size change.
+    if (c.fh().isPresent() && c.has(SetAttr.SIZE) && !ControlDir.isVirtualHandle(c.fh().getAsLong())) {
+      change = change.through(files.get(c.fh().getAsLong()).sessionId(), false);
     }
     Inode after = meta.setattr(user(ctx), toMeta(ino), change);
     if (c.has(SetAttr.SIZE)) {
@@ -259,6 +274,10 @@ public final class CatenaFileSystem implements FuseFileSystem {
 
   @Override
   public void unlink(RequestContext ctx, long parent, String name) {
+    if (virtual(parent)) {
+      control.unlink(ctx, parent, name);
+      return;
+    }
     noControl("unlink", parent, name);
     meta.unlink(user(ctx), toMeta(parent), name, request());
   }
@@ -272,7 +291,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public Entry symlink(RequestContext ctx, long parent, String name, String target) {
     if (virtual(parent)) {
-      return control.symlink(ctx, user(ctx), name, target);
+      return control.symlink(ctx, user(ctx), parent, name, target);
     }
     noControl("symlink", parent, name);
     return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
@@ -365,6 +384,13 @@ public final class CatenaFileSystem implements FuseFileSystem {
   }
 
   @Override
+  public void killPrivileges(RequestContext ctx, long ino, long fh) {
+    if (!ControlDir.isVirtualHandle(fh)) {
+      privilegeDrops.beforeWrite(user(ctx), ino, toMeta(ino), fh, files.get(fh));
+    }
+  }
+
+  @Override
   public void flush(RequestContext ctx, long ino, long fh, long lockOwner) {
     if (ControlDir.isVirtualHandle(fh)) {
       control.flush(fh);
@@ -373,6 +399,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     OpenFile f = files.get(fh);
     awaitQuietly(atimeUpdates.get(fh)); // atime is advisory: close(2) does not fail or hang for it
     f.flush(user(ctx));
+    iovs.flushed(ctx, ino);
   }
 
   @Override
@@ -381,6 +408,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return;
     }
     files.get(fh).flush(user(ctx));
+    iovs.flushed(ctx, ino);
   }
 
   @Override
@@ -391,6 +419,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     OpenFile f = files.get(fh);
     atimeUpdates.remove(fh);
+    privilegeDrops.released(fh);
     f.close(user(ctx));
   }
 
@@ -407,7 +436,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void readdir(RequestContext ctx, long ino, long fh, long offset, DirFiller filler) {
     if (virtual(ino)) {
-      control.readdir(offset, filler);
+      control.readdir(ctx, ino, offset, filler);
       return;
     }
     List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, false);
@@ -422,7 +451,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void readdirplus(RequestContext ctx, long ino, long fh, long offset, DirPlusFiller filler) {
     if (virtual(ino)) {
-      control.readdirplus(offset, filler);
+      control.readdirplus(ctx, ino, offset, filler);
       return;
     }
     List<Listed> all = dirs.listing(user(ctx), toMeta(ino), fh, true);

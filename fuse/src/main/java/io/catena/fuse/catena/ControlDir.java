@@ -11,6 +11,7 @@ import io.catena.fuse.FuseFileSystem;
 import io.catena.fuse.FuseNotifier;
 import io.catena.fuse.OpenReply;
 import io.catena.fuse.RequestContext;
+import io.catena.fuse.usrbio.IoRegistry;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
@@ -45,10 +46,13 @@ import org.slf4j.LoggerFactory;
  *   recursively on the server ({@link MetaService#removeRecursive}) as the caller (meta checks every removal); the
  *   symlink is never created, errors are symlink(2)'s errno, and the kernel's cached names of what was removed are
  *   dropped.</li>
+ *   <li>{@code iovs/}: native I/O registrations ({@link IoRegistry}, docs/native-io.md): a symlink made in it
+ *   registers a shared buffer, a ring or a descriptor, unlink ends it, and a listing shows the caller's (root: all).
+ *   </li>
  * </ul>
  * Everything else inside is refused (EPERM to change, ENOENT for missing names, EACCES for modes the files do not
- * have). Inode numbers are the top 16 of the positive 64-bit range: meta allocates ids upwards from 16 and would need
- * 2^63 creates to reach them. Thread-safe.
+ * have). Inode numbers are the top 2^40 of the positive 64-bit range (the fixed files the top 16, registrations
+ * below): meta allocates ids upwards from 16 and would need 2^63 creates to reach them. Thread-safe.
  */
 final class ControlDir {
   private static final Logger LOG = LoggerFactory.getLogger(ControlDir.class);
@@ -57,12 +61,16 @@ final class ControlDir {
   static final String GET_CONF = "get-conf";
   static final String SET_CONF = "set-conf";
   static final String RM_RF = "rm-rf";
+  static final String IOVS = "iovs";
 
   static final long BASE = Long.MAX_VALUE - 15;
   static final long DIR_INO = BASE;
   static final long GET_CONF_INO = BASE + 1;
   static final long SET_CONF_INO = BASE + 2;
   static final long RM_RF_INO = BASE + 3;
+  static final long IOVS_INO = BASE + 4;
+  /** Registrations in iovs/ count up from here. */
+  static final long REGISTRATIONS = Long.MAX_VALUE - (1L << 40);
 
   /** Handles of virtual files carry this bit; OpenFiles counts from 1 and never gets near it. */
   private static final long HANDLE_BIT = 1L << 62;
@@ -70,6 +78,7 @@ final class ControlDir {
   private static final long INVALIDATE_WAIT_MS = 500;
 
   private final MetaService meta;
+  private final IoRegistry iovs;
   private final LiveConfig conf;
   private final Supplier<RequestId> requests;
   private final long createdNanos = System.currentTimeMillis() * 1_000_000L;
@@ -92,8 +101,9 @@ final class ControlDir {
     }
   }
 
-  ControlDir(MetaService meta, LiveConfig conf, Supplier<RequestId> requests) {
+  ControlDir(MetaService meta, IoRegistry iovs, LiveConfig conf, Supplier<RequestId> requests) {
     this.meta = meta;
+    this.iovs = iovs;
     this.conf = conf;
     this.requests = requests;
   }
@@ -101,10 +111,15 @@ final class ControlDir {
   void init(FuseNotifier notifier, Path mountpoint) {
     this.notifier = notifier;
     this.mountpoint = mountpoint == null ? null : mountpoint.toAbsolutePath().normalize();
+    iovs.init(this.mountpoint);
   }
 
   static boolean isVirtual(long ino) {
-    return ino >= BASE;
+    return ino >= REGISTRATIONS;
+  }
+
+  private static boolean isRegistration(long ino) {
+    return ino >= REGISTRATIONS && ino < BASE;
   }
 
   static boolean isVirtualHandle(long fh) {
@@ -121,13 +136,18 @@ final class ControlDir {
     return entry(DIR_INO);
   }
 
-  Entry lookup(long parent, String name) {
+  Entry lookup(RequestContext ctx, long parent, String name) {
+    if (parent == IOVS_INO) {
+      return registrationEntry(iovs.lookup(ctx, name).orElseThrow(() -> CatenaException.of(Errno.ENOENT,
+          "no '%s' in %s/%s", name, NAME, IOVS)));
+    }
     if (parent != DIR_INO) {
       throw CatenaException.of(Errno.ENOTDIR, "inode %d is not a directory", parent);
     }
     return switch (name) {
       case GET_CONF -> entry(GET_CONF_INO);
       case SET_CONF -> entry(SET_CONF_INO);
+      case IOVS -> entry(IOVS_INO);
       // rm-rf never exists: ln -s must find the name free to send SYMLINK.
       default -> throw CatenaException.of(Errno.ENOENT, "no '%s' in %s", name, NAME);
     };
@@ -142,16 +162,31 @@ final class ControlDir {
     return new AttrReply(attr(ino), Duration.ZERO);
   }
 
+  private static Entry registrationEntry(IoRegistry.Registration r) {
+    return new Entry(0, registrationAttr(r), Duration.ZERO, Duration.ZERO);
+  }
+
+  private static Attr registrationAttr(IoRegistry.Registration r) {
+    long sec = Math.floorDiv(r.createdNanos(), 1_000_000_000L);
+    int nsec = (int) Math.floorMod(r.createdNanos(), 1_000_000_000L);
+    return new Attr(r.ino(), r.target().getBytes(StandardCharsets.UTF_8).length, 0, sec, nsec, sec, nsec, sec, nsec,
+        Attr.S_IFLNK | 0777, 1, r.uid(), r.gid(), 0, 4096);
+  }
+
   private Attr attr(long ino) {
+    if (isRegistration(ino)) {
+      return registrationAttr(iovs.byIno(ino).orElseThrow(() -> CatenaException.of(Errno.ENOENT,
+          "registration %d has ended", ino)));
+    }
     long t = ino == GET_CONF_INO ? conf.changedAtNanos() : createdNanos;
     long sec = Math.floorDiv(t, 1_000_000_000L);
     int nsec = (int) Math.floorMod(t, 1_000_000_000L);
     int mode;
     long size = 0;
     int nlink = 1;
-    if (ino == DIR_INO) {
-      mode = Attr.S_IFDIR | 01777; // anyone may ln -s into it (meta checks the removal itself)
-      nlink = 2;
+    if (ino == DIR_INO || ino == IOVS_INO) {
+      mode = Attr.S_IFDIR | 01777; // anyone may ln -s into them (meta and the registry check the rest)
+      nlink = ino == DIR_INO ? 3 : 2;
     } else if (ino == GET_CONF_INO) {
       mode = Attr.S_IFREG | 0444;
       size = conf.render().getBytes(StandardCharsets.UTF_8).length;
@@ -168,7 +203,7 @@ final class ControlDir {
   void access(RequestContext ctx, long ino, int mask) {
     int perm = attr(ino).mode() & 07;
     if (ctx.uid() == 0) {
-      if ((mask & FuseFileSystem.X_OK) != 0 && ino != DIR_INO) {
+      if ((mask & FuseFileSystem.X_OK) != 0 && ino != DIR_INO && ino != IOVS_INO && !isRegistration(ino)) {
         throw CatenaException.of(Errno.EACCES, "control file %d is not executable", ino);
       }
       return;
@@ -199,7 +234,7 @@ final class ControlDir {
         throw CatenaException.of(Errno.EACCES, "only root may change the mount's configuration");
       }
       h = new Handle(ino, null, UserInfo.of(ctx.uid(), ctx.gid()));
-    } else if (ino == DIR_INO) {
+    } else if (ino == DIR_INO || ino == IOVS_INO) {
       throw CatenaException.of(Errno.EISDIR, "%s is a directory", NAME);
     } else {
       throw CatenaException.of(Errno.ELOOP, "inode %d is a symlink", ino);
@@ -280,46 +315,75 @@ final class ControlDir {
   }
 
   String readlink(long ino) {
+    if (isRegistration(ino)) {
+      return iovs.byIno(ino).orElseThrow(() -> CatenaException.of(Errno.ENOENT, "registration %d has ended", ino))
+          .target();
+    }
     throw CatenaException.of(Errno.ENOENT, "%s/%s is not a real symlink", NAME, RM_RF);
   }
 
   // ---------------------------------------------------------------- the directory
 
-  private static final List<String> LISTING = List.of(".", "..", GET_CONF, SET_CONF);
+  private static final List<String> LISTING = List.of(".", "..", GET_CONF, SET_CONF, IOVS);
+  private static final long[] LISTING_INOS = {DIR_INO, FuseFileSystem.ROOT_INO, GET_CONF_INO, SET_CONF_INO, IOVS_INO};
 
   OpenReply opendir(long ino) {
-    if (ino != DIR_INO) {
+    if (ino != DIR_INO && ino != IOVS_INO) {
       throw CatenaException.of(Errno.ENOTDIR, "control inode %d is not a directory", ino);
     }
     return OpenReply.of(HANDLE_BIT);
   }
 
-  void readdir(long offset, DirFiller filler) {
-    for (int i = (int) offset; i < LISTING.size(); i++) {
-      long ino = switch (i) {
-        case 0 -> DIR_INO;
-        case 1 -> FuseFileSystem.ROOT_INO;
-        case 2 -> GET_CONF_INO;
-        default -> SET_CONF_INO;
-      };
-      int mode = i < 2 ? Attr.S_IFDIR : Attr.S_IFREG;
-      if (!filler.add(LISTING.get(i), ino, mode, i + 1)) {
+  /** A directory's names: the fixed files, or the registrations the caller may see (read at every call). */
+  private record Listed(String name, long ino, int mode, Entry entry) {}
+
+  private List<Listed> listing(RequestContext ctx, long ino) {
+    List<Listed> out = new java.util.ArrayList<>();
+    if (ino == IOVS_INO) {
+      out.add(new Listed(".", IOVS_INO, Attr.S_IFDIR, entry(IOVS_INO)));
+      out.add(new Listed("..", DIR_INO, Attr.S_IFDIR, entry(DIR_INO)));
+      for (IoRegistry.Registration r : iovs.list(ctx)) {
+        out.add(new Listed(r.name(), r.ino(), Attr.S_IFLNK, registrationEntry(r)));
+      }
+      return out;
+    }
+    for (int i = 0; i < LISTING.size(); i++) {
+      long child = LISTING_INOS[i];
+      // the kernel never instantiates "." and "..": only the type matters
+      out.add(new Listed(LISTING.get(i), child, i < 2 || child == IOVS_INO ? Attr.S_IFDIR : Attr.S_IFREG,
+          entry(i < 2 ? DIR_INO : child)));
+    }
+    return out;
+  }
+
+  void readdir(RequestContext ctx, long ino, long offset, DirFiller filler) {
+    List<Listed> all = listing(ctx, ino);
+    for (int i = (int) offset; i < all.size(); i++) {
+      Listed l = all.get(i);
+      if (!filler.add(l.name(), l.ino(), l.mode(), i + 1)) {
         return;
       }
     }
   }
 
-  void readdirplus(long offset, DirPlusFiller filler) {
-    for (int i = (int) offset; i < LISTING.size(); i++) {
-      long ino = switch (i) {
-        case 0, 1 -> DIR_INO; // the kernel never instantiates "." and "..": only the type matters
-        case 2 -> GET_CONF_INO;
-        default -> SET_CONF_INO;
-      };
-      if (!filler.add(LISTING.get(i), entry(ino), i + 1)) {
+  void readdirplus(RequestContext ctx, long ino, long offset, DirPlusFiller filler) {
+    List<Listed> all = listing(ctx, ino);
+    for (int i = (int) offset; i < all.size(); i++) {
+      Listed l = all.get(i);
+      if (!filler.add(l.name(), l.entry(), i + 1)) {
         return;
       }
     }
+  }
+
+  // ---------------------------------------------------------------- iovs
+
+  /** unlink(2) in the control directory: only registrations in iovs/ go away. */
+  void unlink(RequestContext ctx, long parent, String name) {
+    if (parent != IOVS_INO) {
+      throw eperm("unlink " + name);
+    }
+    iovs.deregister(ctx, name);
   }
 
   // ---------------------------------------------------------------- rm-rf
@@ -328,8 +392,11 @@ final class ControlDir {
    * symlink(2) inside the control directory: only {@code rm-rf}, whose target must be an absolute path inside this
    * mount. Answers an uncached symlink entry so ln(1) succeeds; the name is free again at the next lookup.
    */
-  Entry symlink(RequestContext ctx, UserInfo user, String name, String target) {
-    if (!RM_RF.equals(name)) {
+  Entry symlink(RequestContext ctx, UserInfo user, long parent, String name, String target) {
+    if (parent == IOVS_INO) {
+      return registrationEntry(iovs.register(ctx, user, name, target));
+    }
+    if (parent != DIR_INO || !RM_RF.equals(name)) {
       throw eperm("symlink " + name);
     }
     rmrf(ctx, user, target);

@@ -371,16 +371,17 @@ final class FuseCodec {
       out.error(u, Errno.EPROTO.code());
       return;
     }
+    // HANDLE_KILLPRIV_V2: the file system drops suid/sgid on write, truncate and chown (Linux file_remove_privs);
+    // without it the kernel would do it with a chmod in the writer's name, which a non-owner may not do.
     int want = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | PARALLEL_DIROPS | MAX_PAGES | CACHE_SYMLINKS
-        | ASYNC_DIO | AUTO_INVAL_DATA;
+        | ASYNC_DIO | AUTO_INVAL_DATA | HANDLE_KILLPRIV_V2;
     if (overridesReaddirplus(fs)) {
       want |= DO_READDIRPLUS | READDIRPLUS_AUTO;
     }
     if (opts.writebackCache()) {
       want |= WRITEBACK_CACHE;
     }
-    // Not asked: POSIX/FLOCK locks (the kernel keeps them node-local), POSIX_ACL, EXPORT_SUPPORT, and
-    // HANDLE_KILLPRIV(_V2): the kernel clears suid/sgid itself with a SETATTR on write/chown, so meta need not.
+    // Not asked: POSIX/FLOCK locks (the kernel keeps them node-local), POSIX_ACL, EXPORT_SUPPORT.
     int flags = want & kernelFlags;
     int protoMinor = Math.min(minor, KERNEL_MINOR);
     ByteBuffer reply = out.begin();
@@ -417,10 +418,14 @@ final class FuseCodec {
     long fh = inBuf.getLong(b);
     long off = inBuf.getLong(b + 8);
     int size = inBuf.getInt(b + 16);
+    int writeFlags = inBuf.getInt(b + 20);
     int flags = inBuf.getInt(b + 32);
     int data = b + 40;
     if (data + size > len) {
       throw CatenaException.of(Errno.EINVAL, "write of %d bytes in a %d-byte request", size, len);
+    }
+    if ((writeFlags & WRITE_KILL_SUIDGID) != 0) { // sent only when INIT agreed on HANDLE_KILLPRIV_V2
+      fs.killPrivileges(ctx, node, fh);
     }
     int n = fs.write(ctx, node, fh, off, inBuf.slice(data, size), flags);
     out.begin().putInt(n).putInt(0);

@@ -78,6 +78,8 @@ public final class FuseKernel {
   public static final int INIT_EXT = 1 << 30;
 
   public static final int GETATTR_FH = 1;
+  /** fuse_write_in.write_flags: the writer lacks CAP_FSETID; the file system drops suid/sgid (KILLPRIV_V2). */
+  public static final int WRITE_KILL_SUIDGID = 1 << 2;
 
   // notify codes (sent as the error field of an out header with unique 0)
   public static final int NOTIFY_INVAL_INODE = 2;

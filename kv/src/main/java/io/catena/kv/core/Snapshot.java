@@ -13,6 +13,9 @@ public interface Snapshot {
   /** Called with each pair in {@code [begin, end)} in order (descending with {@code reverse}) until it returns false. */
   void scan(byte[] begin, byte[] end, boolean reverse, Visitor visitor);
 
+  /** May fetch {@code keys} now so that {@link #get} of them answers without a round trip (see ReadTransaction). */
+  default void prefetch(java.util.List<byte[]> keys) {}
+
   /** Drops this holder's reference; the engine frees the snapshot when the last holder has released it. */
   void release();
 

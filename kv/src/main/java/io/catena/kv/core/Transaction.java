@@ -16,6 +16,7 @@ import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The transaction of every local engine: reads go to an engine {@link Snapshot} at the read version, writes are
@@ -34,7 +35,9 @@ public final class Transaction implements ReadWriteTransaction {
 
   private final EngineCore core;
   private final Snapshot snapshot;
-  private final long readVersion;
+  /** Null when the version was fixed at begin; otherwise asked once, when first needed. */
+  private final LongSupplier lazyReadVersion;
+  private long readVersion;
   private final boolean readOnly;
   private TreeMap<byte[], byte[]> writes;
   private TreeMap<byte[], byte[]> clears;
@@ -47,12 +50,30 @@ public final class Transaction implements ReadWriteTransaction {
   public Transaction(EngineCore core, Snapshot snapshot, long readVersion, boolean readOnly) {
     this.core = core;
     this.snapshot = snapshot;
+    this.lazyReadVersion = null;
     this.readVersion = readVersion;
+    this.readOnly = readOnly;
+  }
+
+  /**
+   * A transaction whose read version the engine fixes no later than its first read (a remote engine folds the
+   * version into that read instead of paying a round trip at begin); {@code readVersion} tells it, fixing it if no
+   * read has yet. Recording a read conflict fixes it too. The version must include every commit acknowledged before
+   * the transaction began.
+   */
+  public Transaction(EngineCore core, Snapshot snapshot, LongSupplier readVersion, boolean readOnly) {
+    this.core = core;
+    this.snapshot = snapshot;
+    this.lazyReadVersion = Objects.requireNonNull(readVersion, "readVersion");
+    this.readVersion = -1;
     this.readOnly = readOnly;
   }
 
   @Override
   public long readVersion() {
+    if (lazyReadVersion != null && readVersion < 0) {
+      readVersion = lazyReadVersion.getAsLong();
+    }
     return readVersion;
   }
 
@@ -71,11 +92,26 @@ public final class Transaction implements ReadWriteTransaction {
   }
 
   @Override
+  public void prefetch(java.util.Collection<byte[]> keys) {
+    checkReadableState();
+    List<byte[]> wanted = new ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      if ((writes == null || !writes.containsKey(k)) && !clearedByRange(k)) {
+        wanted.add(k.clone());
+      }
+    }
+    if (!wanted.isEmpty()) {
+      snapshot.prefetch(wanted);
+    }
+  }
+
+  @Override
   public Optional<byte[]> get(byte[] key) {
     Objects.requireNonNull(key, "key");
     checkWritableState();
+    Optional<byte[]> v = lookup(key); // first: a read that reaches the engine fixes a lazy read version for free
     addReadConflict(key.clone(), Keys.keyAfter(key));
-    return lookup(key);
+    return v;
   }
 
   @Override
@@ -207,7 +243,7 @@ public final class Transaction implements ReadWriteTransaction {
     if (!hasWrites()) {
       // Read-only: serializable at its read version by construction, nothing to resolve.
       state = State.COMMITTED;
-      return readVersion;
+      return readVersion();
     }
     int n = (writes == null ? 0 : 2 * writes.size()) + (clears == null ? 0 : 2 * clears.size())
         + (adds == null ? 0 : 2 * adds.size()) + (extraWriteConflicts == null ? 0 : extraWriteConflicts.size());
@@ -244,6 +280,7 @@ public final class Transaction implements ReadWriteTransaction {
     NavigableMap<byte[], byte[]> w = writes == null ? Collections.emptyNavigableMap() : writes;
     NavigableMap<byte[], Long> a = adds == null ? Collections.emptyNavigableMap() : adds;
     try {
+      // A lazy engine that was never asked for the version gets -1 and fixes it itself only if a check needs it.
       long v = core.commit(new CommitRequest(readVersion, rc, wc, clearList, w, a));
       state = State.COMMITTED;
       return v;
@@ -269,6 +306,8 @@ public final class Transaction implements ReadWriteTransaction {
   }
 
   private void addReadConflict(byte[] begin, byte[] end) {
+    // A conflict is declared against the read version: it must exist by now, or later writes would slip under it.
+    readVersion();
     if (readConflicts == null) {
       readConflicts = new ArrayList<>(4);
     }
@@ -287,7 +326,7 @@ public final class Transaction implements ReadWriteTransaction {
       return Optional.empty();
     }
     byte[] v = snapshot.get(key);
-    core.checkReadable(readVersion);
+    core.checkReadable(readVersion());
     Long delta = adds == null ? null : adds.get(key);
     if (delta != null) {
       return Optional.of(Keys.counterValue(Keys.counterOf(v) + delta));
@@ -323,7 +362,7 @@ public final class Transaction implements ReadWriteTransaction {
     Merger m = new Merger(overlay, reverse, want);
     snapshot.scan(begin, end, reverse, m);
     m.drainBuffered();
-    core.checkReadable(readVersion);
+    core.checkReadable(readVersion());
     List<KeyValue> out = m.out;
     boolean more = limit > 0 && out.size() > limit;
     if (more) {

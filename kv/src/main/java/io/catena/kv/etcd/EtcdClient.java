@@ -25,6 +25,7 @@ import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -33,11 +34,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * The engine's connection to an etcd cluster: one gRPC channel balancing round-robin over the URL's endpoints, an
- * optional auth token, a deadline on every call, and the translation of etcd's errors into CatenaExceptions. It
+ * optional auth token, a deadline on every call, blocking and asynchronous calls, and the translation of etcd's
+ * errors into CatenaExceptions. It
  * speaks etcd's v3 gRPC API through jetcd's generated stubs rather than jetcd's {@code Client}: the engine needs
  * compares with a {@code range_end} (jetcd's {@code Cmp} cannot express them), the exact request it sends (to check
  * etcd's size and op limits before sending), nested transactions in the failure branch, and no hidden retries of a
@@ -94,7 +97,13 @@ final class EtcdClient implements AutoCloseable {
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(Math.max(1, connectTimeout.toMillis()), TimeUnit.MILLISECONDS)
         .keepAliveWithoutCalls(true)
-        .intercept(new TokenInterceptor())
+        .intercept(user.isEmpty() ? List.of() : List.of(new TokenInterceptor()))
+        // No transparent retries: the engine decides what may be sent again, and gRPC's retry wrapper buffers every
+        // call's messages for them.
+        .disableRetry()
+        // Answers are handled on the transport thread they arrive on: the engine's callbacks only hand results over
+        // and start the next batch, never block, and the hop to an executor thread per call cost measurable CPU.
+        .directExecutor()
         .build();
   }
 
@@ -156,6 +165,15 @@ final class EtcdClient implements AutoCloseable {
     }
   }
 
+  /** A read at a revision the serving member has not applied yet (it lags behind the one that fixed it). */
+  static final class FutureRevision extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    FutureRevision(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /**
    * Sends a write transaction once. Errors etcd raises before applying anything come back as the matching
    * CatenaException (or {@link LeaseGone}); anything that leaves the outcome open is a CommitUnknownException.
@@ -196,6 +214,60 @@ final class EtcdClient implements AutoCloseable {
       }
       throw readFailure(e, "lease grant");
     }
+  }
+
+  /**
+   * Sends a transaction without waiting; {@code answer} gets the response or the raw gRPC failure (map it with
+   * {@link #readFailure} or {@link #commitFailure} in the caller's thread) exactly once, on a transport thread or,
+   * for a call that cannot start, on this one.
+   */
+  void txnAsync(TxnRequest request, BiConsumer<TxnResponse, StatusRuntimeException> answer) {
+    if (closed) {
+      answer.accept(null, Status.UNAVAILABLE.withDescription("channel shutdown").asRuntimeException());
+      return;
+    }
+    try {
+      startTxn(request, answer);
+    } catch (RuntimeException e) {
+      // A batcher waits for every answer: a call that could not even start must still give one.
+      answer.accept(null, Status.fromThrowable(e).asRuntimeException());
+    }
+  }
+
+  private void startTxn(TxnRequest request, BiConsumer<TxnResponse, StatusRuntimeException> answer) {
+    KVGrpc.newStub(channel).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).txn(request,
+        new StreamObserver<>() {
+          private TxnResponse response;
+
+          @Override
+          public void onNext(TxnResponse r) {
+            response = r;
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.accept(null, t instanceof StatusRuntimeException e ? e : Status.fromThrowable(t)
+                .asRuntimeException());
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.accept(response, null);
+          }
+        });
+  }
+
+  /** Whether a failed call was refused for a stale auth token (nothing was applied): refresh and send again. */
+  boolean refreshIfStale(StatusRuntimeException e, String usedToken) {
+    if (!isStaleToken(e)) {
+      return false;
+    }
+    refreshToken(usedToken);
+    return true;
+  }
+
+  String token() {
+    return token;
   }
 
   private KVGrpc.KVBlockingStub kv() {
@@ -296,6 +368,9 @@ final class EtcdClient implements AutoCloseable {
     if (limit != null) {
       return limit;
     }
+    if (d.contains("required revision is a future revision")) {
+      throw new FutureRevision(d);
+    }
     if (d.contains("required revision has been compacted")) {
       return CatenaException.retryable(Errno.EAGAIN, "transaction too old: etcd compacted the revision it reads"
           + " at (%s)", d);
@@ -303,16 +378,18 @@ final class EtcdClient implements AutoCloseable {
     return switch (e.getStatus().getCode()) {
       case DEADLINE_EXCEEDED -> CatenaException.retryable(Errno.ETIMEDOUT,
           "kv %s: %s got no answer from etcd within kv.etcd.request_timeout", url, what);
-      // UNKNOWN is how gRPC reports a connection that closed under a call ("channel closed": a member was killed);
-      // a read has no effect, so trying again (on another member) is always safe.
-      case UNAVAILABLE, ABORTED, RESOURCE_EXHAUSTED, CANCELLED, UNKNOWN -> CatenaException.retryable(
+      case UNAVAILABLE, ABORTED, RESOURCE_EXHAUSTED, CANCELLED -> CatenaException.retryable(
           neverSent(e) ? Errno.ECONNREFUSED : Errno.EIO, "kv %s: %s failed: etcd unavailable (%s)", url, what,
           describe(e));
+      // The connection closed under the call (a member died): a read has no effect, so trying again is safe.
+      case UNKNOWN -> d.contains("channel closed") ? CatenaException.retryable(Errno.EIO,
+          "kv %s: %s failed: connection to etcd lost (%s)", url, what, describe(e))
+          : CatenaException.of(Errno.EIO, "kv %s: %s failed: %s", url, what, describe(e));
       default -> CatenaException.of(Errno.EIO, "kv %s: %s failed: %s", url, what, describe(e));
     };
   }
 
-  private RuntimeException commitFailure(StatusRuntimeException e) {
+  RuntimeException commitFailure(StatusRuntimeException e) {
     String d = String.valueOf(e.getStatus().getDescription());
     CatenaException limit = limitOrConfig(e);
     if (limit != null) {

@@ -83,7 +83,11 @@ class EtcdFailureTest {
       assertTrue(tookMs < 3000, "bounded by kv.etcd.request_timeout (1 s): took " + tookMs + " ms");
       // While etcd is down every call fails fast and retryably.
       long t0 = System.nanoTime();
-      CatenaException down = assertThrows(CatenaException.class, kv::beginRead);
+      CatenaException down = assertThrows(CatenaException.class, () -> {
+        try (ReadTransaction t = kv.beginRead()) {
+          t.snapshotGet(b("k/0")); // a begin sends nothing: the first read meets the dead member
+        }
+      });
       assertTrue(down.isRetryable(), down.toString());
       assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3));
 

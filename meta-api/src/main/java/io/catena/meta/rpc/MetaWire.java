@@ -212,13 +212,14 @@ public final class MetaWire {
     if (a.layout() != null) {
       b.setLayout(layout(a.layout()));
     }
-    return b;
+    return b.setWriteSession(a.writeSession()).setKillSuidgid(a.killSuidgid());
   }
 
   public static SetAttr setattr(SetattrRequest r) {
     return new SetAttr(r.hasMode() ? r.getMode() : null, r.hasUid() ? r.getUid() : null,
         r.hasGid() ? r.getGid() : null, r.hasLength() ? r.getLength() : null, r.hasAtime() ? r.getAtime() : null,
-        r.hasMtime() ? r.getMtime() : null, r.hasLayout() ? layout(r.getLayout()) : null);
+        r.hasMtime() ? r.getMtime() : null, r.hasLayout() ? layout(r.getLayout()) : null, r.getWriteSession(),
+        r.getKillSuidgid());
   }
 
   public static LockReq lock(LockRequest l) {

@@ -1,5 +1,6 @@
 package io.catena.meta.server;
 
+import io.catena.common.Closeables;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
 import io.catena.kv.KvConfig;
@@ -63,7 +64,7 @@ public final class MetaProcess implements AutoCloseable {
           server.boundAddress(), server.transportName(), kv.url());
       return new MetaProcess(res, server, kv.url());
     } catch (RuntimeException e) {
-      closeAll(res);
+      Closeables.closeReversed(res, LOG);
       throw e;
     }
   }
@@ -85,18 +86,8 @@ public final class MetaProcess implements AutoCloseable {
     if (closed.getCount() == 0) {
       return;
     }
-    closeAll(resources);
+    Closeables.closeReversed(resources, LOG);
     closed.countDown();
     LOG.info("meta process stopped");
-  }
-
-  private static void closeAll(List<AutoCloseable> res) {
-    for (int i = res.size() - 1; i >= 0; i--) {
-      try {
-        res.get(i).close();
-      } catch (Exception e) {
-        LOG.warn("closing {} failed", res.get(i), e);
-      }
-    }
   }
 }

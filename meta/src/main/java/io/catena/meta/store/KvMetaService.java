@@ -96,8 +96,12 @@ public final class KvMetaService implements MetaService {
    * {@link #mutate} of the entries of directory {@code dir}: group-committed with the other mutations of that
    * directory waiting on this server ({@link DirBatcher}).
    */
-  private <T> T mutateIn(long dir, RequestId req, long now, Class<T> type, Function<Tx, T> body) {
-    return batcher.run(dir, tx -> idem.run(tx, req, now, type, body));
+  private <T> T mutateIn(long dir, String name, RequestId req, long now, Class<T> type, Function<Tx, T> body) {
+    return batcher.run(dir, tx -> {
+      // Every such mutation reads the directory, the entry and its request's idempotency record first.
+      tx.prefetchEntry(dir, name, req == null ? null : MetaKeys.idem(req.clientId(), req.seq()));
+      return idem.run(tx, req, now, type, body);
+    });
   }
 
   @Override
@@ -160,7 +164,10 @@ public final class KvMetaService implements MetaService {
 
   @Override
   public Inode lookup(UserInfo user, long parent, String name) {
-    return read(tx -> EntryOps.lookup(tx, user, parent, name));
+    return read(tx -> {
+      tx.prefetchEntry(parent, name, null);
+      return EntryOps.lookup(tx, user, parent, name);
+    });
   }
 
   @Override
@@ -186,7 +193,7 @@ public final class KvMetaService implements MetaService {
     long sid = OpenFlags.writable(flags) ? ctx.ids.next() : 0;
     long now = ctx.nowNanos();
     boolean[] truncated = new boolean[1];
-    OpenResult r = mutateIn(parent, req, now, OpenResult.class, tx -> {
+    OpenResult r = mutateIn(parent, name, req, now, OpenResult.class, tx -> {
       FileOps.Opened o = files.create(tx, user, parent, name, mode, flags, clientId, id, sid, now);
       truncated[0] = o.truncated();
       return o.result();
@@ -254,21 +261,23 @@ public final class KvMetaService implements MetaService {
   public Inode mkdir(UserInfo user, long parent, String name, int mode, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutateIn(parent, req, now, Inode.class, tx -> entries.mkdir(tx, user, parent, name, mode, id, now));
+    return mutateIn(parent, name, req, now, Inode.class, tx -> entries.mkdir(tx, user, parent, name, mode, id, now));
   }
 
   @Override
   public Inode mknod(UserInfo user, long parent, String name, int stMode, long rdev, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutateIn(parent, req, now, Inode.class, tx -> entries.mknod(tx, user, parent, name, stMode, rdev, id, now));
+    return mutateIn(parent, name, req, now, Inode.class,
+        tx -> entries.mknod(tx, user, parent, name, stMode, rdev, id, now));
   }
 
   @Override
   public Inode symlink(UserInfo user, long parent, String name, String target, RequestId req) {
     long id = ctx.ids.next();
     long now = ctx.nowNanos();
-    return mutateIn(parent, req, now, Inode.class, tx -> entries.symlink(tx, user, parent, name, target, id, now));
+    return mutateIn(parent, name, req, now, Inode.class,
+        tx -> entries.symlink(tx, user, parent, name, target, id, now));
   }
 
   @Override
@@ -279,13 +288,14 @@ public final class KvMetaService implements MetaService {
   @Override
   public Inode link(UserInfo user, long ino, long newParent, String newName, RequestId req) {
     long now = ctx.nowNanos();
-    return mutateIn(newParent, req, now, Inode.class, tx -> entries.link(tx, user, ino, newParent, newName, now));
+    return mutateIn(newParent, newName, req, now, Inode.class,
+        tx -> entries.link(tx, user, ino, newParent, newName, now));
   }
 
   @Override
   public void unlink(UserInfo user, long parent, String name, RequestId req) {
     long now = ctx.nowNanos();
-    mutateIn(parent, req, now, Void.class, tx -> {
+    mutateIn(parent, name, req, now, Void.class, tx -> {
       entries.unlink(tx, user, parent, name, now);
       return null;
     });
@@ -294,7 +304,7 @@ public final class KvMetaService implements MetaService {
   @Override
   public void rmdir(UserInfo user, long parent, String name, RequestId req) {
     long now = ctx.nowNanos();
-    mutateIn(parent, req, now, Void.class, tx -> {
+    mutateIn(parent, name, req, now, Void.class, tx -> {
       entries.rmdir(tx, user, parent, name, now);
       return null;
     });

@@ -64,7 +64,10 @@ public final class PermissionChecker {
     if (u.isRoot() || i.type() != InodeType.FILE) {
       return i.mode();
     }
-    return killSuid(i.mode());
+    int m = killSuid(i.mode());
+    // Linux 6.x (setattr_should_drop_sgid): set-group-ID without group execute goes too when the writer is not in
+    // the file's group.
+    return u.inGroup(i.gid()) ? m : m & ~Inode.S_ISGID;
   }
 
   /** suid goes; sgid goes only together with group execute (sgid without it marks mandatory locking). */

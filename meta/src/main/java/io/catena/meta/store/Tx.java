@@ -167,6 +167,14 @@ public final class Tx {
     return Codec.decodeDent(MetaKeys.idOf(kv.key()), MetaKeys.nameOf(kv.key()), kv.value());
   }
 
+  /**
+   * Whether write session {@code sessionId} (0: none, never open) is open on {@code ino}; conflict-tracked, so a
+   * concurrent close of that session makes the caller retry.
+   */
+  public boolean hasSession(long ino, long sessionId) {
+    return sessionId != 0 && rw().get(MetaKeys.session(ino, sessionId)).isPresent();
+  }
+
   /** Whether any write session is open on {@code ino}. */
   public boolean hasSessions(long ino, boolean conflict) {
     byte[] p = MetaKeys.sessionPrefix(ino);
@@ -214,6 +222,28 @@ public final class Tx {
   /** A conflict-free addition to a counter (see ReadWriteTransaction#atomicAdd). */
   public void atomicAdd(byte[] key, long delta) {
     rw().atomicAdd(key, delta);
+  }
+
+  /**
+   * Asks the engine for directory {@code parent}'s inode, its entry {@code name} and {@code extra} (if not null) in
+   * one round trip, for an operation about to read them one after the other (a remote engine pays a round trip per
+   * read; local ones ignore it). Records nothing: the reads that follow do.
+   */
+  public void prefetchEntry(long parent, String name, byte[] extra) {
+    java.util.List<byte[]> keys = new java.util.ArrayList<>(3);
+    if (!inodes.containsKey(parent)) {
+      keys.add(MetaKeys.inode(parent));
+    }
+    boolean plainName = name != null && !name.isEmpty() && !name.equals(".") && !name.equals(".."); // else: EINVAL etc.
+    if (plainName && (dents == null || !dents.containsKey(new DentKey(parent, name)))) {
+      keys.add(MetaKeys.dent(parent, name));
+    }
+    if (extra != null) {
+      keys.add(extra);
+    }
+    if (keys.size() > 1) {
+      txn.prefetch(keys);
+    }
   }
 
   public Optional<byte[]> get(byte[] key, boolean conflict) {

@@ -15,12 +15,25 @@ import java.util.Optional;
 public final class ClusterInit {
   private ClusterInit() {}
 
+  /** Shortest admin token {@link #initialize(KvEngine, String, UserAccount, String)} accepts from its caller. */
+  public static final int MIN_GIVEN_TOKEN_LENGTH = 32;
+
   /**
    * Initializes the cluster and returns the admin's token (shown once: only its hash is stored).
    *
    * @throws CatenaException EEXIST if the store already holds a cluster, EINVAL for a bad id or user name
    */
   public static String initialize(KvEngine kv, String clusterId, UserAccount admin) {
+    return initialize(kv, clusterId, admin, Tokens.newToken());
+  }
+
+  /**
+   * Initializes the cluster with an admin token its caller chose (e.g. one an orchestrator generated into a secret
+   * before anything ran): at least {@value #MIN_GIVEN_TOKEN_LENGTH} printable ASCII characters, no spaces.
+   *
+   * @throws CatenaException EEXIST if the store already holds a cluster, EINVAL for a bad id, user name or token
+   */
+  public static String initialize(KvEngine kv, String clusterId, UserAccount admin, String token) {
     if (clusterId == null || !clusterId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
       throw CatenaException.of(Errno.EINVAL, "bad cluster id '%s': 1-64 characters of [A-Za-z0-9_.-]", clusterId);
     }
@@ -31,8 +44,8 @@ public final class ClusterInit {
     if (!admin.admin()) {
       throw CatenaException.of(Errno.EINVAL, "the first user must be an admin");
     }
+    checkToken(token);
     ClusterStore store = new ClusterStore();
-    String token = Tokens.newToken();
     TransactionRunner.withDefaults(kv).run(txn -> {
       Optional<String> existing = store.clusterId(txn);
       if (existing.isPresent()) {
@@ -43,6 +56,61 @@ public final class ClusterInit {
       return null;
     });
     return token;
+  }
+
+  /**
+   * As {@link #initialize(KvEngine, String, UserAccount, String)} ({@code token} null: a new random one), for a step
+   * that runs at every start and may race a copy of itself (Kubernetes init containers): a store that already holds
+   * {@code clusterId} is left unchanged, after checking that {@code token}, if given, is an admin's token there.
+   *
+   * @return the token if this call initialized the store, empty if it held the cluster already
+   * @throws CatenaException EEXIST if the store holds another cluster, EACCES if it holds this one but the given
+   *     token is no admin's, EINVAL as {@code initialize}
+   */
+  public static Optional<String> initializeIfAbsent(KvEngine kv, String clusterId, UserAccount admin,
+      String token) {
+    if (token != null) {
+      checkToken(token);
+    }
+    for (int attempt = 0; ; attempt++) {
+      Optional<String> existing = clusterOf(kv);
+      if (existing.isPresent()) {
+        if (!existing.get().equals(clusterId)) {
+          throw CatenaException.of(Errno.EEXIST, "this KV store already holds cluster '%s'", existing.get());
+        }
+        if (token != null && !isAdminToken(kv, token)) {
+          throw CatenaException.of(Errno.EACCES, "this KV store holds cluster '%s', but the given token is no admin's"
+              + " token there (was the token replaced while the store was kept?)", clusterId);
+        }
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(initialize(kv, clusterId, admin, token == null ? Tokens.newToken() : token));
+      } catch (CatenaException e) {
+        if (e.errno() != Errno.EEXIST || attempt > 0) {
+          throw e;
+        }
+        // Another copy initialized it between the read and the commit: check what it wrote.
+      }
+    }
+  }
+
+  /** Whether {@code token} belongs to an admin user of the store's cluster. */
+  public static boolean isAdminToken(KvEngine kv, String token) {
+    ClusterStore store = new ClusterStore();
+    return TransactionRunner.withDefaults(kv).read(txn -> {
+      SnapshotView view = new SnapshotView(txn);
+      return store.uidOfToken(view, Tokens.hash(token)).flatMap(uid -> store.user(view, uid))
+          .map(u -> u.user().admin()).orElse(false);
+    });
+  }
+
+  private static void checkToken(String token) {
+    boolean printable = token != null && token.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+    if (!printable || token.length() < MIN_GIVEN_TOKEN_LENGTH) {
+      throw CatenaException.of(Errno.EINVAL, "an admin token must be at least %d printable ASCII characters without"
+          + " spaces", MIN_GIVEN_TOKEN_LENGTH);
+    }
   }
 
   /** The cluster id stamped on the store, empty if it was never initialized. */

@@ -1,6 +1,7 @@
 package io.catena.mgmtd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,42 @@ class ClusterInitTest {
       assertEquals(Errno.EINVAL, errno(() -> ClusterInit.initialize(kv, "c1",
           new UserAccount(1000, "alice", 1000, List.of(), false))));
       assertEquals(Optional.empty(), ClusterInit.clusterOf(kv));
+    }
+  }
+
+  @Test
+  void aGivenToken_isTheAdminsToken_andMustBeLongAndPrintable() {
+    String token = "k8s-secret-" + "x".repeat(40);
+    try (TestCluster c = new TestCluster(0)) {
+      assertEquals(Errno.EINVAL, errno(() -> ClusterInit.initialize(c.kv, TestCluster.CLUSTER, ROOT, "short")));
+      assertEquals(Errno.EINVAL, errno(() -> ClusterInit.initialize(c.kv, TestCluster.CLUSTER, ROOT,
+          "has a space " + "x".repeat(40))));
+      assertEquals(Optional.empty(), ClusterInit.clusterOf(c.kv));
+      assertEquals(token, ClusterInit.initialize(c.kv, TestCluster.CLUSTER, ROOT, token));
+      assertTrue(ClusterInit.isAdminToken(c.kv, token));
+      c.servers.add(c.newServer(1, c.clock));
+      c.servers.getFirst().tick();
+      assertEquals(ROOT, c.primary().authenticate(TestCluster.CLUSTER, token));
+    }
+  }
+
+  @Test
+  void initializeIfAbsent_initializesOnce_thenChecksTheTokenAndChangesNothing() {
+    String token = "t".repeat(32);
+    try (MemKvEngine kv = new MemKvEngine()) {
+      assertEquals(Optional.of(token), ClusterInit.initializeIfAbsent(kv, "c1", ROOT, token));
+      assertEquals(Optional.empty(), ClusterInit.initializeIfAbsent(kv, "c1", ROOT, token), "second start");
+      assertEquals(Optional.empty(), ClusterInit.initializeIfAbsent(kv, "c1", ROOT, null), "no token to check");
+      CatenaException replaced = assertThrows(CatenaException.class,
+          () -> ClusterInit.initializeIfAbsent(kv, "c1", ROOT, "u".repeat(32)));
+      assertEquals(Errno.EACCES, replaced.errno());
+      assertTrue(replaced.getMessage().contains("no admin's token"), replaced.getMessage());
+      assertEquals(Errno.EEXIST, errno(() -> ClusterInit.initializeIfAbsent(kv, "c2", ROOT, token)));
+      assertFalse(ClusterInit.isAdminToken(kv, "u".repeat(32)));
+    }
+    try (MemKvEngine kv = new MemKvEngine()) {
+      String random = ClusterInit.initializeIfAbsent(kv, "c1", ROOT, null).orElseThrow();
+      assertTrue(ClusterInit.isAdminToken(kv, random));
     }
   }
 }

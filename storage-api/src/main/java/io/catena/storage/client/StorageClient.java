@@ -88,6 +88,10 @@ public final class StorageClient implements AutoCloseable {
 
   private record Channel(long id, AtomicLong seq) {}
 
+  /** How many reads, or bytes, of a batch one node gets before the next group picks a node again. */
+  private static final int BATCH_ITEMS = 8;
+  private static final int BATCH_BYTES = 1 << 20;
+
   private final RoutingSource routing;
   private final RpcClient rpc;
   private final Duration timeout;
@@ -192,70 +196,123 @@ public final class StorageClient implements AutoCloseable {
    * whose replica failed with a retryable error is read again on its own; any other failure fails the batch.
    */
   public CompletableFuture<List<ReadData>> batchRead(List<ReadRange> ranges) {
-    return async(() -> {
+    List<CompletableFuture<ReadData>> each = batchReadEach(ranges);
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).handle((v, err) -> {
+      if (err != null) {
+        for (CompletableFuture<ReadData> f : each) {
+          f.thenAccept(ReadData::close);
+        }
+        throw err instanceof java.util.concurrent.CompletionException ce ? ce
+            : new java.util.concurrent.CompletionException(err);
+      }
+      return each.stream().map(CompletableFuture::join).toList();
+    });
+  }
+
+  /**
+   * Reads many ranges with one request per storage node holding a chosen replica; each item completes on its own,
+   * in whatever order the nodes answer. An item whose replica or node failed with a retryable error (a node that
+   * died, stale routing) is read again alone, from any serving replica, until {@code storage.client_timeout}; any
+   * other error (ENOENT for a chunk with no committed version) fails that item only. Never throws.
+   */
+  public List<CompletableFuture<ReadData>> batchReadEach(List<ReadRange> ranges) {
+    List<CompletableFuture<ReadData>> out = new ArrayList<>(ranges.size());
+    for (int i = 0; i < ranges.size(); i++) {
+      out.add(new CompletableFuture<>());
+    }
+    try {
       RoutingInfo r = routing.current();
       Map<Address, List<Integer>> byNode = new LinkedHashMap<>();
       Map<Integer, Long> chosen = new java.util.HashMap<>();
+      // Up to BATCH_ITEMS reads (BATCH_BYTES) go to one node where its replicas allow: a queue of small reads then
+      // costs a few round trips instead of one per read, while several requests still keep cold disks busy in
+      // parallel (a node reads one request's items in turn) and large reads spread over the nodes. Picking each
+      // group's node at random spreads reads over the replicas.
+      Map<Long, long[]> perNode = new java.util.HashMap<>(); // node -> {reads, bytes} given to it
+      long preferredNode = -1;
       for (int i = 0; i < ranges.size(); i++) {
-        Optional<Long> t = pickReplica(r, ranges.get(i).chainId());
-        if (t.isEmpty()) {
-          continue;
+        long[] given = perNode.get(preferredNode);
+        if (preferredNode < 0 || given != null && (given[0] >= BATCH_ITEMS || given[1] >= BATCH_BYTES)) {
+          preferredNode = pickReplica(r, ranges.get(i).chainId()).flatMap(r::target).map(x -> x.nodeId())
+              .orElse(-1L);
         }
-        Optional<Address> a = r.nodeOfTarget(t.get()).map(n -> Address.parse(n.address()));
+        Optional<Long> t = pickReplicaOn(r, ranges.get(i).chainId(), preferredNode);
+        int len = ranges.get(i).length();
+        t.flatMap(r::target).ifPresent(x -> {
+          long[] g = perNode.computeIfAbsent(x.nodeId(), k -> new long[2]);
+          g[0]++;
+          g[1] += len;
+        });
+        Optional<Address> a = t.flatMap(target -> r.nodeOfTarget(target)).map(n -> Address.parse(n.address()));
         if (a.isPresent()) {
           chosen.put(i, t.get());
           byNode.computeIfAbsent(a.get(), k -> new ArrayList<>()).add(i);
+        } else {
+          readAlone(ranges, i, out); // waits for routing to name a serving replica
         }
       }
-      ReadData[] out = new ReadData[ranges.size()];
-      List<CompletableFuture<Void>> sends = new ArrayList<>();
       for (Map.Entry<Address, List<Integer>> e : byNode.entrySet()) {
+        List<Integer> items = e.getValue();
         ReadReq.Builder b = ReadReq.newBuilder();
-        for (int i : e.getValue()) {
+        for (int i : items) {
           ReadRange rr = ranges.get(i);
           long ver = r.chain(rr.chainId()).map(ChainInfo::version).orElse(0L);
           b.addItems(ReadItem.newBuilder().setTargetId(chosen.get(i)).setChainId(rr.chainId()).setChainVersion(ver)
               .setChunk(StorageRpc.toProto(rr.chunk())).setOffset(rr.offset()).setLength(rr.length()));
         }
-        sends.add(rpc.call(e.getKey(), StorageRpc.READ, b.build(), null, CallOptions.timeout(timeout))
-            .handle((resp, err) -> {
+        rpc.call(e.getKey(), StorageRpc.READ, b.build(), null, CallOptions.timeout(timeout))
+            .whenComplete((resp, err) -> {
               if (err != null) {
-                return null; // every item of this node is retried alone below
+                items.forEach(i -> readAlone(ranges, i, out));
+              } else {
+                deliver(resp, ranges, items, out);
               }
-              try (resp) {
-                ByteBuf att = resp.attachment().orElse(Unpooled.EMPTY_BUFFER);
-                int pos = att.readerIndex();
-                List<io.catena.storage.proto.ReadResult> results = resp.message().getResultsList();
-                for (int k = 0; k < results.size() && k < e.getValue().size(); k++) {
-                  io.catena.storage.proto.ReadResult x = results.get(k);
-                  if (x.getErrno() == 0) {
-                    out[e.getValue().get(k)] = new ReadData(new ChunkBytes(att.retainedSlice(pos, x.getLength())),
-                        x.getVersion(), x.getChunkLength(), x.getChunkCrc32C());
-                    pos += x.getLength();
-                  }
-                }
-              }
-              return null;
-            }));
+            });
       }
-      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
-      List<ReadData> result = new ArrayList<>(ranges.size());
-      try {
-        for (int i = 0; i < ranges.size(); i++) {
-          result.add(out[i] != null ? out[i] : readOne(ranges.get(i)));
-          out[i] = null;
-        }
-      } catch (RuntimeException ex) {
-        result.forEach(ReadData::close);
-        for (ReadData d : out) {
-          if (d != null) {
+    } catch (RuntimeException e) {
+      out.forEach(f -> f.completeExceptionally(e));
+    }
+    return out;
+  }
+
+  private void deliver(RpcResponse<ReadResp> resp, List<ReadRange> ranges, List<Integer> items,
+      List<CompletableFuture<ReadData>> out) {
+    try (resp) {
+      ByteBuf att = resp.attachment().orElse(Unpooled.EMPTY_BUFFER);
+      int pos = att.readerIndex();
+      List<io.catena.storage.proto.ReadResult> results = resp.message().getResultsList();
+      for (int k = 0; k < items.size(); k++) {
+        int i = items.get(k);
+        io.catena.storage.proto.ReadResult x = k < results.size() ? results.get(k) : null;
+        if (x == null || x.getErrno() != 0 && x.getRetryable()) {
+          readAlone(ranges, i, out);
+        } else if (x.getErrno() != 0) {
+          out.get(i).completeExceptionally(new CatenaException(Status.of(Errno.fromCode(x.getErrno()), "%s",
+              x.getMessage())));
+        } else {
+          ReadData d = new ReadData(new ChunkBytes(att.retainedSlice(pos, x.getLength())), x.getVersion(),
+              x.getChunkLength(), x.getChunkCrc32C());
+          pos += x.getLength();
+          if (!out.get(i).complete(d)) {
             d.close();
           }
         }
-        throw ex;
       }
-      return result;
-    });
+    } catch (RuntimeException e) {
+      out.forEach(f -> f.completeExceptionally(e));
+    }
+  }
+
+  private void readAlone(List<ReadRange> ranges, int i, List<CompletableFuture<ReadData>> out) {
+    read(ranges.get(i).chainId(), ranges.get(i).chunk(), ranges.get(i).offset(), ranges.get(i).length())
+        .whenComplete((d, err) -> {
+          if (err != null) {
+            out.get(i).completeExceptionally(err instanceof java.util.concurrent.CompletionException
+                && err.getCause() != null ? err.getCause() : err);
+          } else if (!out.get(i).complete(d)) {
+            d.close();
+          }
+        });
   }
 
   private ReadData readOne(ReadRange rr) {
@@ -363,6 +420,17 @@ public final class StorageClient implements AutoCloseable {
     } catch (Exception e) {
       return routing.current();
     }
+  }
+
+  /** A serving replica of the chain on node {@code nodeId} if it has one, else a random serving replica. */
+  private Optional<Long> pickReplicaOn(RoutingInfo r, long chainId, long nodeId) {
+    List<Long> serving = r.chain(chainId).map(c -> c.targetsIn(PublicTargetState.SERVING)).orElse(List.of());
+    for (long t : serving) {
+      if (r.target(t).map(x -> x.nodeId() == nodeId).orElse(false)) {
+        return Optional.of(t);
+      }
+    }
+    return pickReplica(r, chainId);
   }
 
   private Optional<Long> pickReplica(RoutingInfo r, long chainId) {
