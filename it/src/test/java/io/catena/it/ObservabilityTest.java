@@ -90,7 +90,10 @@ class ObservabilityTest {
   static String get(String url) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
         .build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), url + ": " + r.body());
+    if (r.statusCode() != 200) {
+      // An IOException, so await() polls on through a server still starting (Prometheus answers 503 until ready).
+      throw new IOException(url + ": HTTP " + r.statusCode() + ": " + r.body());
+    }
     return r.body();
   }
 
