@@ -176,9 +176,9 @@ final class TrashCommands {
       for (TrashEntry e : entries) {
         t.row(e.id(), e.path(), when(e.deletedAtNanos()), when(e.expiresAtNanos()), e.uid(), Views.bytes(e.length()));
       }
-      if (entries.isEmpty()) {
-        t.footer("the trash is empty");
-      }
+      long bytes = entries.stream().mapToLong(TrashEntry::length).sum();
+      t.footer(entries.isEmpty() ? "the trash is empty" : entries.size() + " files, " + Views.bytes(bytes)
+          + " kept until they expire (`catena admin trash purge` frees them now)");
       print(json(), Views.obj("entries", entries.stream().map(TrashCommands::view).toList()), t);
       return ExitCodes.OK;
     }

@@ -39,7 +39,8 @@ class TrashCommandsTest {
   void start() {
     c = new AdminTestCluster();
     c.registerStorage(10001, 10002);
-    c.mgmtd.createTargets(AdminTestCluster.CLUSTER, List.of(new TargetSpec(11, 10001, 0), new TargetSpec(21, 10002, 0)));
+    c.mgmtd.createTargets(AdminTestCluster.CLUSTER,
+        List.of(new TargetSpec(11, 10001, 0), new TargetSpec(21, 10002, 0)));
     c.mgmtd.uploadChains(AdminTestCluster.CLUSTER, List.of(new ChainSpec(1, List.of(11L, 21L))));
     c.mgmtd.uploadChainTable(AdminTestCluster.CLUSTER, 1, List.of(1L));
     rpc = Rpc.client(AdminTestCluster.config());
@@ -101,7 +102,9 @@ class TrashCommandsTest {
     assertEquals(1234, first.get("length").asLong());
     assertEquals("0640", first.get("mode").asText());
     Result table = trash("list");
-    assertTrue(table.out().lines().anyMatch(l -> l.matches(a.id() + " +/proj/a +\\S+ +\\S+ +0 +1\\.2KiB")), table::toString);
+    assertTrue(table.out().lines().anyMatch(l -> l.matches(a.id() + " +/proj/a +\\S+ +\\S+ +0 +1\\.2KiB")),
+        table::toString);
+    assertTrue(table.out().contains("2 files, 1.2KiB kept until they expire"), table::toString);
 
     file(proj.id(), "a", 1);
     refused(trash("restore", String.valueOf(a.id())), 1, "EEXIST", "--to PATH");
