@@ -70,7 +70,9 @@ abstract class CountingMountTestBase {
   }
 
   private MetaService counting(MetaService target) {
-    return (MetaService) Proxy.newProxyInstance(MetaService.class.getClassLoader(), new Class<?>[] {MetaService.class},
+    // Also a trash source, as the real service and client are, so the control directory shows trash/.
+    return (MetaService) Proxy.newProxyInstance(MetaService.class.getClassLoader(), new Class<?>[] {MetaService.class,
+        io.catena.meta.TrashService.Source.class},
         (proxy, method, args) -> {
           calls.computeIfAbsent(method.getName(), k -> new AtomicLong()).incrementAndGet();
           try {

@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code iovs/}: native I/O registrations ({@link IoRegistry}, docs/native-io.md): a symlink made in it
  *   registers a shared buffer, a ring or a descriptor, unlink ends it, and a listing shows the caller's (root: all).
  *   </li>
+ *   <li>{@code trash/}: the caller's trashed files (root: all), {@link TrashDir}; rm of one purges it.</li>
  * </ul>
  * Everything else inside is refused (EPERM to change, ENOENT for missing names, EACCES for modes the files do not
  * have). Inode numbers are the top 2^40 of the positive 64-bit range (the fixed files the top 16, registrations
@@ -69,6 +70,7 @@ final class ControlDir {
   static final long SET_CONF_INO = BASE + 2;
   static final long RM_RF_INO = BASE + 3;
   static final long IOVS_INO = BASE + 4;
+  static final long TRASH_INO = BASE + 5;
   /** Registrations in iovs/ count up from here. */
   static final long REGISTRATIONS = Long.MAX_VALUE - (1L << 40);
 
@@ -81,6 +83,7 @@ final class ControlDir {
   private final IoRegistry iovs;
   private final LiveConfig conf;
   private final Supplier<RequestId> requests;
+  private final TrashDir trash;
   private final long createdNanos = System.currentTimeMillis() * 1_000_000L;
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
@@ -106,6 +109,7 @@ final class ControlDir {
     this.iovs = iovs;
     this.conf = conf;
     this.requests = requests;
+    this.trash = new TrashDir(meta);
   }
 
   void init(FuseNotifier notifier, Path mountpoint) {
@@ -119,7 +123,7 @@ final class ControlDir {
   }
 
   private static boolean isRegistration(long ino) {
-    return ino >= REGISTRATIONS && ino < BASE;
+    return ino >= REGISTRATIONS && ino < TrashDir.FIRST_INO;
   }
 
   static boolean isVirtualHandle(long fh) {
@@ -141,8 +145,14 @@ final class ControlDir {
       return registrationEntry(iovs.lookup(ctx, name).orElseThrow(() -> CatenaException.of(Errno.ENOENT,
           "no '%s' in %s/%s", name, NAME, IOVS)));
     }
+    if (parent == TRASH_INO) {
+      return entry(TrashDir.attr(trash.lookup(UserInfo.of(ctx.uid(), ctx.gid()), name)));
+    }
     if (parent != DIR_INO) {
       throw CatenaException.of(Errno.ENOTDIR, "inode %d is not a directory", parent);
+    }
+    if (TrashDir.NAME.equals(name) && trash.available()) {
+      return entry(TRASH_INO);
     }
     return switch (name) {
       case GET_CONF -> entry(GET_CONF_INO);
@@ -155,7 +165,11 @@ final class ControlDir {
 
   /** Virtual entries are never cached: a config change shows at the next stat, and rm-rf is always free. */
   private Entry entry(long ino) {
-    return new Entry(0, attr(ino), Duration.ZERO, Duration.ZERO);
+    return entry(attr(ino));
+  }
+
+  private static Entry entry(Attr a) {
+    return new Entry(0, a, Duration.ZERO, Duration.ZERO);
   }
 
   AttrReply getattr(long ino) {
@@ -178,6 +192,9 @@ final class ControlDir {
       return registrationAttr(iovs.byIno(ino).orElseThrow(() -> CatenaException.of(Errno.ENOENT,
           "registration %d has ended", ino)));
     }
+    if (TrashDir.isEntry(ino)) {
+      return trash.attr(ino);
+    }
     long t = ino == GET_CONF_INO ? conf.changedAtNanos() : createdNanos;
     long sec = Math.floorDiv(t, 1_000_000_000L);
     int nsec = (int) Math.floorMod(t, 1_000_000_000L);
@@ -187,6 +204,10 @@ final class ControlDir {
     if (ino == DIR_INO || ino == IOVS_INO) {
       mode = Attr.S_IFDIR | 01777; // anyone may ln -s into them (meta and the registry check the rest)
       nlink = ino == DIR_INO ? 3 : 2;
+    } else if (ino == TRASH_INO) {
+      // Like /tmp: anyone may list it (each sees their own) and rm (purge) what they own; meta checks again.
+      mode = Attr.S_IFDIR | 01777;
+      nlink = 2;
     } else if (ino == GET_CONF_INO) {
       mode = Attr.S_IFREG | 0444;
       size = conf.render().getBytes(StandardCharsets.UTF_8).length;
@@ -203,13 +224,17 @@ final class ControlDir {
   void access(RequestContext ctx, long ino, int mask) {
     int perm = attr(ino).mode() & 07;
     if (ctx.uid() == 0) {
-      if ((mask & FuseFileSystem.X_OK) != 0 && ino != DIR_INO && ino != IOVS_INO && !isRegistration(ino)) {
+      if ((mask & FuseFileSystem.X_OK) != 0 && ino != DIR_INO && ino != IOVS_INO && ino != TRASH_INO
+          && !isRegistration(ino)) {
         throw CatenaException.of(Errno.EACCES, "control file %d is not executable", ino);
       }
       return;
     }
     if (ino == SET_CONF_INO) {
       perm = 0; // root only
+    }
+    if (ino == TRASH_INO) {
+      perm = 07; // rm is purge, which meta checks per entry
     }
     if ((mask & perm) != mask) {
       throw CatenaException.of(Errno.EACCES, "access %o denied on control inode %d", mask, ino);
@@ -234,8 +259,11 @@ final class ControlDir {
         throw CatenaException.of(Errno.EACCES, "only root may change the mount's configuration");
       }
       h = new Handle(ino, null, UserInfo.of(ctx.uid(), ctx.gid()));
-    } else if (ino == DIR_INO || ino == IOVS_INO) {
+    } else if (ino == DIR_INO || ino == IOVS_INO || ino == TRASH_INO) {
       throw CatenaException.of(Errno.EISDIR, "%s is a directory", NAME);
+    } else if (TrashDir.isEntry(ino)) {
+      throw CatenaException.of(Errno.EACCES, "trashed files cannot be opened: restore it with `catena admin trash "
+          + "restore %d`", ino - TrashDir.FIRST_INO);
     } else {
       throw CatenaException.of(Errno.ELOOP, "inode %d is a symlink", ino);
     }
@@ -328,7 +356,7 @@ final class ControlDir {
   private static final long[] LISTING_INOS = {DIR_INO, FuseFileSystem.ROOT_INO, GET_CONF_INO, SET_CONF_INO, IOVS_INO};
 
   OpenReply opendir(long ino) {
-    if (ino != DIR_INO && ino != IOVS_INO) {
+    if (ino != DIR_INO && ino != IOVS_INO && ino != TRASH_INO) {
       throw CatenaException.of(Errno.ENOTDIR, "control inode %d is not a directory", ino);
     }
     return OpenReply.of(HANDLE_BIT);
@@ -347,11 +375,23 @@ final class ControlDir {
       }
       return out;
     }
+    if (ino == TRASH_INO) {
+      out.add(new Listed(".", TRASH_INO, Attr.S_IFDIR, entry(TRASH_INO)));
+      out.add(new Listed("..", DIR_INO, Attr.S_IFDIR, entry(DIR_INO)));
+      for (io.catena.meta.TrashEntry e : trash.list(UserInfo.of(ctx.uid(), ctx.gid()))) {
+        Attr a = TrashDir.attr(e);
+        out.add(new Listed(TrashDir.nameOf(e), a.ino(), Attr.S_IFREG, entry(a)));
+      }
+      return out;
+    }
     for (int i = 0; i < LISTING.size(); i++) {
       long child = LISTING_INOS[i];
       // the kernel never instantiates "." and "..": only the type matters
       out.add(new Listed(LISTING.get(i), child, i < 2 || child == IOVS_INO ? Attr.S_IFDIR : Attr.S_IFREG,
           entry(i < 2 ? DIR_INO : child)));
+    }
+    if (trash.available()) {
+      out.add(new Listed(TrashDir.NAME, TRASH_INO, Attr.S_IFDIR, entry(TRASH_INO)));
     }
     return out;
   }
@@ -378,8 +418,12 @@ final class ControlDir {
 
   // ---------------------------------------------------------------- iovs
 
-  /** unlink(2) in the control directory: only registrations in iovs/ go away. */
+  /** unlink(2) in the control directory: registrations in iovs/ end, entries of trash/ are purged. */
   void unlink(RequestContext ctx, long parent, String name) {
+    if (parent == TRASH_INO) {
+      trash.purge(UserInfo.of(ctx.uid(), ctx.gid()), name);
+      return;
+    }
     if (parent != IOVS_INO) {
       throw eperm("unlink " + name);
     }

@@ -24,6 +24,7 @@ import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.SetAttr;
 import io.catena.meta.StatFs;
+import io.catena.meta.TrashService;
 import io.catena.meta.UserInfo;
 import io.catena.meta.proto.AccessRequest;
 import io.catena.meta.proto.BatchGetattrRequest;
@@ -98,7 +99,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Calls block the calling thread: never call from an RPC I/O thread. Thread-safe.
  */
-public final class MetaClient implements MetaService, AutoCloseable {
+public final class MetaClient implements MetaService, TrashService.Source, AutoCloseable {
 
   /**
    * Retry settings; immutable. {@code deadline} bounds a whole call, every attempt and pause included: past it the
@@ -221,6 +222,12 @@ public final class MetaClient implements MetaService, AutoCloseable {
     if (ownsRpc) {
       rpc.close();
     }
+  }
+
+  /** Trash and undelete (docs/trash.md) through this client's servers and retries. */
+  @Override
+  public TrashService trash() {
+    return new TrashClient(this::call);
   }
 
   // ---- the retry loop

@@ -47,6 +47,11 @@ public final class MetaConfig {
           + "limit by at most their combined growth during one transaction.");
   public static final Key<Long> QUOTA_STRICT_MARGIN_INODES = Key.longInteger("meta.quota_strict_margin_inodes")
       .defaultValue("1024").range("0", "1000000000").doc("As meta.quota_strict_margin_bytes, for inode limits.");
+  public static final Key<Duration> TRASH_DEFAULT_TIME = Key.duration("meta.trash.default_time").defaultValue("0s")
+      .doc("The trash time the root directory gets when the namespace is created (inherited by everything created "
+          + "beneath; change it later with `catena admin set-trashtime`). A removed file whose trash time is above 0 "
+          + "is kept in the trash area that long before its chunks are freed. 0 (the default) frees at once, as "
+          + "before trash existed; MooseFS uses 1d. See docs/trash.md.");
 
   private MetaConfig() {}
 }

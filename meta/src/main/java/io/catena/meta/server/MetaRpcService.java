@@ -161,6 +161,9 @@ public final class MetaRpcService {
       m.touchAtime(user(r.getUser()), r.getIno());
       return EMPTY;
     });
+    if (m instanceof io.catena.meta.TrashService.Source t) {
+      TrashRpcService.bind(b, t.trash()); // methods 100-104 (docs/trash.md)
+    }
     return b.build();
   }
 

@@ -90,6 +90,7 @@ public final class EntryOps {
     Inode child = make.make(parent);
     ctx.quotas.charge(tx, child.quotaDomain(), 0, 1, true);
     tx.putInode(child);
+    TrashArea.inherit(tx, parent, child.id());
     tx.putDent(Tx.dentFor(parentId, name, child));
     long now = child.ctime();
     Inode p = parent.touched(now);
@@ -191,14 +192,15 @@ public final class EntryOps {
     PermissionChecker.checkSticky(user, parent, child);
     tx.clearDent(parentId, name);
     tx.putInode(parent.touched(now));
-    dropLink(tx, child, now);
+    dropLink(tx, child, now, parentId, name);
   }
 
   /**
    * One name of a non-directory is gone: nlink drops, and at 0 a file moves to the GC area (its chunks outlive it
-   * for open handles) while other types are deleted at once.
+   * for open handles), or to the trash area if its trash time is above 0 ({@link TrashArea}), while other types are
+   * deleted at once. {@code parentId} and {@code name} are where the name was, for the trash record.
    */
-  static void dropLink(Tx tx, Inode child, long now) {
+  static void dropLink(Tx tx, Inode child, long now, long parentId, String name) {
     int n = child.nlink() - 1;
     if (n > 0) {
       tx.putInode(child.withNlink(n).withCtime(now));
@@ -207,6 +209,9 @@ public final class EntryOps {
     // The last name is gone: the inode and its length stop counting toward its quota, and an unlinked file keeps
     // no tag, so writes through handles still open are not charged.
     QuotaLedger.refund(tx, child.quotaDomain(), child.isFile() ? child.length() : 0, 1);
+    if (child.isFile() && TrashArea.keep(tx, child, parentId, name, now)) {
+      return;
+    }
     if (child.isFile()) {
       tx.putInode(child.withNlink(0).withCtime(now).withQuotaDomain(Inode.NO_QUOTA));
       tx.set(MetaKeys.gc(child.id()), Codec.encodeLong(now));

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * session is open, it removes the file's chunks through {@link ChunkStorage}, then deletes the inode in a transaction
  * that re-checks (with read conflicts) that the file is still unlinked and still has no session. Chunks go first: a
  * crash between the two leaves a GC entry that the next pass finishes, never an inode-less chunk. Call
- * {@link #runOnce()} from a scheduler (or a test). Thread-safe: stateless apart from the context; concurrent passes
+ * {@link #runOnce()} from a scheduler (or a test). Each pass first moves expired trash entries to the GC area
+ * ({@link KvTrashService#expire}). Thread-safe: stateless apart from the context; concurrent passes
  * on several meta servers are safe (removal is idempotent, the final transaction is conflict-checked).
  */
 public final class GarbageCollector {
@@ -25,11 +26,13 @@ public final class GarbageCollector {
   private final MetaContext ctx;
   private final long delayNanos;
   private final int batch;
+  private final KvTrashService trash;
 
   public GarbageCollector(MetaContext ctx) {
     this.ctx = ctx;
     this.delayNanos = ctx.config().get(MetaConfig.GC_DELAY).toNanos();
     this.batch = ctx.config().get(MetaConfig.GC_BATCH);
+    this.trash = new KvTrashService(ctx);
   }
 
   /**
@@ -38,6 +41,10 @@ public final class GarbageCollector {
    */
   public int runOnce() {
     long now = ctx.nowNanos();
+    long expired = trash.expire(now, batch); // expired trash joins the GC area, dated at its deletion
+    if (expired > 0) {
+      LOG.debug("{} trashed files expired", expired);
+    }
     int removed = 0;
     byte[] begin = MetaKeys.GCQ;
     byte[] end = Keys.strinc(MetaKeys.GCQ);

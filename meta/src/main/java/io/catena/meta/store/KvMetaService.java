@@ -21,6 +21,7 @@ import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.SetAttr;
 import io.catena.meta.StatFs;
+import io.catena.meta.TrashService;
 import io.catena.meta.UserInfo;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ import java.util.function.Function;
  * (recursive remove is several). Ids are allocated before the transaction so retries reuse them. Keeps no namespace
  * state in memory: any number of instances on one engine serve one namespace. Thread-safe.
  */
-public final class KvMetaService implements MetaService {
+public final class KvMetaService implements MetaService, TrashService.Source {
   private final MetaContext ctx;
   private final EntryOps entries;
   private final FileOps files;
@@ -44,6 +45,7 @@ public final class KvMetaService implements MetaService {
   private final int readdirMax;
   private final ParentLocks parentLocks = new ParentLocks();
   private final DirBatcher batcher;
+  private final KvTrashService trash;
 
   public KvMetaService(TransactionRunner runner, Clock clock, Config config, ChainTableSource chainTables,
       ChunkStorage storage) {
@@ -56,6 +58,12 @@ public final class KvMetaService implements MetaService {
     this.idem = new Idempotency(config.get(MetaConfig.IDEMPOTENCY_TTL).toNanos());
     this.readdirMax = config.get(MetaConfig.READDIR_PAGE);
     this.batcher = new DirBatcher(runner);
+    this.trash = new KvTrashService(ctx);
+  }
+
+  @Override
+  public TrashService trash() {
+    return trash;
   }
 
   /**
@@ -71,6 +79,10 @@ public final class KvMetaService implements MetaService {
       }
       tx.putInode(new Inode(ROOT, InodeType.DIRECTORY, rootMode & Inode.PERM_MASK, 0, 0, 2, 0, 0, now, now, now, 0,
           ctx.rootLayout(), null, ROOT, "/"));
+      long trashSeconds = ctx.config.get(MetaConfig.TRASH_DEFAULT_TIME).toSeconds();
+      if (trashSeconds > 0) {
+        tx.set(TrashRecords.trashTime(ROOT), TrashRecords.encodeSeconds(trashSeconds)); // inherited from here on
+      }
       return true;
     });
   }

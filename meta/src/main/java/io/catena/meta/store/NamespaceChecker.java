@@ -129,6 +129,15 @@ public final class NamespaceChecker {
         bad.add("GC entry of live or non-file inode " + id);
       }
     }
+    Set<Long> inTrash = new HashSet<>();
+    for (KeyValue kv : scan(txn, TrashRecords.TRSH)) {
+      long id = MetaKeys.idOf(kv.key());
+      inTrash.add(id);
+      Inode i = inodes.get(id);
+      if (i == null || i.nlink() != 0 || !i.isFile() || inGc.contains(id)) {
+        bad.add("trash entry of a missing, live, non-file or collected inode " + id);
+      }
+    }
     for (Inode i : inodes.values()) {
       int n = names.getOrDefault(i.id(), 0);
       if (i.isDirectory()) {
@@ -140,8 +149,8 @@ public final class NamespaceChecker {
           bad.add("directory " + i.id() + " has nlink " + i.nlink() + ", expected " + expect);
         }
       } else if (i.nlink() == 0) {
-        if (n != 0 || !inGc.contains(i.id())) {
-          bad.add("unlinked inode " + i.id() + " is named " + n + " times / not in the GC area");
+        if (n != 0 || !(inGc.contains(i.id()) || inTrash.contains(i.id()))) {
+          bad.add("unlinked inode " + i.id() + " is named " + n + " times / not in the GC or trash area");
         }
       } else if (i.nlink() != n) {
         bad.add("inode " + i.id() + " has nlink " + i.nlink() + " but " + n + " entries");
@@ -161,7 +170,7 @@ public final class NamespaceChecker {
         bad.add("directory " + i.id() + " is not reachable from the root");
       }
     }
-    for (byte[] prefix : List.of(MetaKeys.INOS, MetaKeys.XATR, MetaKeys.LOCK)) {
+    for (byte[] prefix : List.of(MetaKeys.INOS, MetaKeys.XATR, MetaKeys.LOCK, TrashRecords.TTIM)) {
       for (KeyValue kv : scan(txn, prefix)) {
         long id = MetaKeys.idOf(kv.key());
         if (!inodes.containsKey(id)) {

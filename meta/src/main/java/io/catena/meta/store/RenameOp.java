@@ -87,7 +87,7 @@ public final class RenameOp {
         Inode dp = tx.inodeForUpdate(dstParentId);
         tx.putInode(dp.withNlink(dp.nlink() - 1));
       } else {
-        EntryOps.dropLink(tx, dstInode, now);
+        EntryOps.dropLink(tx, dstInode, now, dstParentId, dstName);
       }
     }
     if (moves) {

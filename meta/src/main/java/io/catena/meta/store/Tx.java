@@ -100,6 +100,8 @@ public final class Tx {
     byte[] sp = MetaKeys.sessionPrefix(ino);
     w.clearRange(sp, Keys.strinc(sp));
     w.clear(MetaKeys.gc(ino));
+    w.clear(TrashRecords.trashTime(ino));
+    w.clear(TrashRecords.entry(ino));
     byte[] lp = MetaKeys.lockPrefix(ino);
     w.clearRange(lp, Keys.strinc(lp));
     inodes.put(ino, Optional.empty());

@@ -69,9 +69,10 @@ class MetaOverRpcTest {
     ServiceDefinition d = MetaRpcService.definition(local);
     assertEquals(MetaMethods.SERVICE_ID, d.serviceId());
     Set<Integer> served = d.bindings().stream().map(b -> b.method().methodId()).collect(Collectors.toSet());
-    Set<Integer> declared = MetaMethods.ALL.stream().map(x -> x.methodId()).collect(Collectors.toSet());
+    Set<Integer> declared = java.util.stream.Stream.concat(MetaMethods.ALL.stream(), TrashMethods.ALL.stream())
+        .map(x -> x.methodId()).collect(Collectors.toSet());
     assertEquals(declared, served);
-    assertEquals(MetaMethods.ALL.size(), d.bindings().size());
+    assertEquals(MetaMethods.ALL.size() + TrashMethods.ALL.size(), d.bindings().size());
     assertTrue(d.bindings().stream().noneMatch(ServiceDefinition.Binding::inline), "KV calls block: worker pool");
     Set<String> inline = MetaRpcService.definition(local, true).bindings().stream()
         .filter(ServiceDefinition.Binding::inline).map(b -> b.method().fullName()).collect(Collectors.toSet());
