@@ -24,10 +24,14 @@ import picocli.CommandLine.Parameters;
 
 /** exports check / exports show: the export rules file (docs/exports.md) offline, and as mgmtd serves it. */
 @Command(name = "exports", description = "Export rules (mfsexports.cfg): check a file offline, show what mgmtd"
-    + " serves.", subcommands = {ExportsCommands.Check.class, ExportsCommands.Show.class})
+    + " serves.", subcommands = {ExportsCommands.Check.class, ExportsCommands.Show.class},
+    footer = ExitCodes.FOOTER)
 final class ExportsCommands implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+  boolean help;
 
   @Override
   public void run() {
