@@ -78,8 +78,13 @@ public final class ExportsWatcher implements AutoCloseable {
     }
     if (last != null && !warned) {
       warned = true;
-      LOG.warn("cannot fetch the export rules from mgmtd ({}); {}", last.status(),
-          guard.known() ? "the previous rules stay in force" : "client calls wait (EAGAIN)");
+      if (guard.known()) {
+        LOG.warn("cannot fetch the export rules from mgmtd ({}); the previous rules stay in force", last.status());
+      } else {
+        // Usual for a moment at start (mgmtd not primary yet, so it cannot check our token): retried every interval.
+        LOG.info("export rules not fetched yet from mgmtd ({}); client calls wait (EAGAIN) until they are",
+            last.status());
+      }
     }
   }
 
