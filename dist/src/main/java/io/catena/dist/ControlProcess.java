@@ -17,6 +17,8 @@ import io.catena.mgmtd.MgmtdService;
 import io.catena.mgmtd.auth.ClusterAuthenticators;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.server.ClusterInit;
+import io.catena.mgmtd.server.ExportsFile;
+import io.catena.mgmtd.server.ExportsService;
 import io.catena.mgmtd.server.MgmtdAccess;
 import io.catena.mgmtd.server.MgmtdRpcService;
 import io.catena.mgmtd.server.MgmtdServer;
@@ -93,8 +95,10 @@ final class ControlProcess implements AutoCloseable {
       // mgmtd must know its own address, which exists only once the RPC server is bound: bind with a forwarder.
       AtomicReference<MgmtdService> mgmtdRef = new AtomicReference<>();
       MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
+      ExportsFile exports = ExportsFile.open(config, clock);
+      res.add(exports);
       RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
-          MgmtdRpcService.definition(deferred), meta.rpcDefinition()),
+          MgmtdRpcService.definition(deferred), meta.rpcDefinition(), ExportsService.definition(exports)),
           ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config), registry);
       res.add(server);
       Address address = server.boundAddress();
@@ -107,7 +111,7 @@ final class ControlProcess implements AutoCloseable {
           + " + meta " + config.get(ControlConfig.META_NODE_ID));
       mgmtd.start();
 
-      RpcClient rpc = Rpc.client(config, registry);
+      RpcClient rpc = Rpc.nodeClient(config, registry);
       res.add(rpc);
       MgmtdClient mgmtdClient = new MgmtdClient(rpc, List.of(address), clusterId, config);
       res.add(mgmtdClient);

@@ -94,6 +94,8 @@ final class MountCommand implements Callable<Integer> {
             .buildInfo(VersionCommand.version());
         ClusterConnection cluster = ClusterConnection.open(config, NodeType.FUSE, "fuse", "mount " + where,
             metrics.registry())) {
+      // Export rules refuse a client whose address no rule matches (EACCES): say so now, not at the first ls.
+      cluster.meta().getattr(io.catena.meta.UserInfo.ROOT, io.catena.meta.MetaService.ROOT);
       CatenaFileSystem fs = new CatenaFileSystem(cluster.meta(), cluster.io(), cluster.clientId(), config);
       FuseMount mount = FuseMount.mount(mountpoint, fs, config, "catena",
           new io.catena.fuse.kernel.FuseMetrics(metrics.registry())).closeOnShutdown();

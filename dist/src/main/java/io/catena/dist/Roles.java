@@ -11,6 +11,7 @@ import io.catena.meta.server.MetaRoleConfig;
 import io.catena.metrics.MetricsConfig;
 import io.catena.mgmtd.MgmtdConfig;
 import io.catena.mgmtd.client.MgmtdClientConfig;
+import io.catena.mgmtd.exports.ExportsConfig;
 import io.catena.mgmtd.server.MgmtdRoleConfig;
 import io.catena.mgmtd.server.MgmtdServerConfig;
 import io.catena.monitor.MonitorConfig;
@@ -34,14 +35,14 @@ final class Roles {
     HOLDERS.put("control", List.of(ControlConfig.class, RpcConfig.class, KvConfig.class, EtcdConfig.class,
         MgmtdConfig.class, MgmtdClientConfig.class, MgmtdServerConfig.class, MetaConfig.class,
         MetaClientConfig.class, StorageClientConfig.class, MetricsConfig.class, MonitorConfig.class,
-        WebConfig.class));
+        WebConfig.class, ExportsConfig.class));
     HOLDERS.put("mgmtd", List.of(MgmtdRoleConfig.class, MgmtdConfig.class, MgmtdServerConfig.class, RpcConfig.class,
-        KvConfig.class, EtcdConfig.class, MetricsConfig.class));
+        KvConfig.class, EtcdConfig.class, MetricsConfig.class, ExportsConfig.class));
     HOLDERS.put("meta", List.of(MetaRoleConfig.class, MetaConfig.class, KvConfig.class, EtcdConfig.class,
         RpcConfig.class, MgmtdConfig.class, MgmtdClientConfig.class, StorageClientConfig.class,
-        MetricsConfig.class));
+        MetricsConfig.class, ExportsConfig.class));
     HOLDERS.put("storage", List.of(StorageRoleConfig.class, StorageConfig.class, StorageClientConfig.class,
-        RpcConfig.class, MgmtdClientConfig.class, MetricsConfig.class));
+        RpcConfig.class, MgmtdClientConfig.class, MetricsConfig.class, ExportsConfig.class));
     HOLDERS.put("mount", List.of(FuseConfig.class, ClientConfig.class, MgmtdClientConfig.class,
         MetaClientConfig.class, StorageClientConfig.class, RpcConfig.class, MetricsConfig.class));
     HOLDERS.put("monitor", List.of(MetricsConfig.class, MonitorConfig.class, WebConfig.class,

@@ -74,8 +74,13 @@ final class SingleMachineCluster implements AutoCloseable {
 
   /** As {@link #secondMount(String)}, authenticating with the token in {@code tokenFile}. */
   Path secondMount(String name, Path tokenFile) throws IOException, InterruptedException {
+    return secondMount(name, tokenFile, Map.of());
+  }
+
+  /** As {@link #secondMount(String, Path)}, with extra environment (e.g. CATENA_RPC_CLIENT_BIND_ADDRESS). */
+  Path secondMount(String name, Path tokenFile, Map<String, String> env) throws IOException, InterruptedException {
     Path at = Files.createDirectories(data.resolve(name));
-    Launcher.Daemon d = new Launcher.Daemon(Map.of(), "mount", at.toString(), "--mgmtd", controlAddress,
+    Launcher.Daemon d = new Launcher.Daemon(env, "mount", at.toString(), "--mgmtd", controlAddress,
         "--cluster-id", "catena", "--token-file", tokenFile.toString());
     extraMounts.add(d);
     mountPoints.add(at);

@@ -35,6 +35,14 @@ public final class Rpc {
     return new NettyRpcClient(config, registry);
   }
 
+  /**
+   * A client for a server process (storage, meta, mgmtd): its requests carry the node flag, so with the process's
+   * admin token they count as server-to-server traffic ({@link RpcCall#fromNode}) rather than a client's.
+   */
+  public static RpcClient nodeClient(Config config, MeterRegistry registry) {
+    return new NettyRpcClient(config, registry, true);
+  }
+
   public static RpcClient client(Config config) {
     return client(config, Meters.discarding());
   }

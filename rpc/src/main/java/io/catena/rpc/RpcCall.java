@@ -41,6 +41,15 @@ public interface RpcCall<Req extends Message> {
   /** Whom the server's {@link Authenticator} found the token to belong to; empty on servers that check none. */
   Optional<UserAccount> caller();
 
+  /**
+   * True when the request says it comes from a server process of the cluster (storage forwarding, meta calling
+   * storage) and its token is an admin's: server-to-server traffic, which client rules (exports) do not govern.
+   * A client cannot claim it without an admin token, whose holder is trusted with the cluster anyway.
+   */
+  default boolean fromNode() {
+    return false;
+  }
+
   /** True once the caller cancelled the call, gave up on it, or its connection closed. */
   boolean isCancelled();
 

@@ -61,6 +61,17 @@ public final class RpcConfig {
       .min("0s").doc("How long a server trusts its last answer about a token; a revoked token stops working"
           + " within this time. While mgmtd is unreachable a server keeps the last good answer.");
 
+  public static final Key<String> CLIENT_BIND_ADDRESS = Key.string("rpc.client_bind_address").defaultValue("")
+      .check(s -> s.isEmpty() || s.matches("[0-9A-Fa-f:.]+"), "empty or an IP address")
+      .doc("Local IP address a client's connections leave from (empty: the system picks). The address servers see"
+          + " as the caller, which export rules match; e.g. 127.0.0.2 to test a rule on one machine.");
+
+  /** The local socket address for {@link #CLIENT_BIND_ADDRESS} (any port), or null to let the system pick. */
+  public static java.net.InetSocketAddress clientBindAddress(io.catena.common.config.Config config) {
+    String a = config.get(CLIENT_BIND_ADDRESS).strip();
+    return a.isEmpty() ? null : new java.net.InetSocketAddress(a, 0);
+  }
+
   public static final Key<Boolean> TCP_NODELAY = Key.bool("rpc.tcp_nodelay").defaultValue("true")
       .doc("Disable Nagle's algorithm; frames are already batched per event-loop turn.");
 }

@@ -47,7 +47,7 @@ public final class MetaProcess implements AutoCloseable {
     try {
       KvEngine kv = KvEngines.open(config.get(KvConfig.ENGINE_URL), config);
       res.add(kv);
-      RpcClient rpc = Rpc.client(config, registry);
+      RpcClient rpc = Rpc.nodeClient(config, registry);
       res.add(rpc);
       MgmtdClient mgmtd = MgmtdClient.fromConfig(rpc, config);
       res.add(mgmtd);

@@ -20,6 +20,10 @@ import io.catena.mgmtd.MgmtdService;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.NodeAgent;
 import io.catena.mgmtd.client.RoutingCache;
+import io.catena.mgmtd.exports.ExportGuard;
+import io.catena.mgmtd.exports.ExportsConfig;
+import io.catena.mgmtd.exports.ExportsWatcher;
+import io.catena.mgmtd.exports.GuardedService;
 import io.catena.rpc.RpcClient;
 import io.catena.rpc.ServiceDefinition;
 import io.catena.storage.client.StorageClient;
@@ -55,6 +59,8 @@ public final class MetaServer implements AutoCloseable {
   private final Clock clock;
   private final KvMetaService meta;
   private final MetaMetrics metrics;
+  /** Export rules, unknown (client calls wait) until {@link #start} fetched them from mgmtd. */
+  private final ExportGuard exports;
   private final AtomicReference<ChunkStorage> storage = new AtomicReference<>();
   private final AtomicReference<MgmtdService> mgmtd = new AtomicReference<>();
   private final AtomicReference<RoutingCache> routing = new AtomicReference<>();
@@ -74,6 +80,7 @@ public final class MetaServer implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.metrics = new MetaMetrics(registry);
+    this.exports = new ExportGuard(clock);
     TransactionRunner runner = new TransactionRunner(kv, KvConfig.retryPolicy(config), clock, random,
         new io.catena.kv.KvMetrics(registry, "meta"));
     this.meta = new KvMetaService(runner, clock, config,
@@ -83,7 +90,8 @@ public final class MetaServer implements AutoCloseable {
 
   /** The RPC service to offer (before {@link #start}, calls that need storage fail retryably). */
   public ServiceDefinition rpcDefinition() {
-    return metrics.wrap(MetaRpcService.definition(meta, config));
+    return metrics.wrap(GuardedService.wrap(MetaRpcService.definition(meta, config), exports,
+        MetaExports.INSTANCE));
   }
 
   public KvMetaService service() {
@@ -107,6 +115,8 @@ public final class MetaServer implements AutoCloseable {
     clusterId = mgmtdClient.clusterId();
     mgmtd.set(mgmtdView);
     meta.format(0755);
+    resources.add(ExportsWatcher.start(rpc, mgmtdClient::addresses, exports,
+        config.get(ExportsConfig.REFRESH_INTERVAL)));
 
     RoutingCache r = new RoutingCache(mgmtdClient, config);
     resources.add(r);

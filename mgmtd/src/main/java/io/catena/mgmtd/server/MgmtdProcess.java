@@ -39,7 +39,10 @@ public final class MgmtdProcess implements AutoCloseable {
   private final RpcServer rpc;
   private final CountDownLatch closed = new CountDownLatch(1);
 
-  private MgmtdProcess(KvEngine kv, MgmtdServer server, RpcServer rpc) {
+  private final ExportsFile exports;
+
+  private MgmtdProcess(KvEngine kv, MgmtdServer server, RpcServer rpc, ExportsFile exports) {
+    this.exports = exports;
     this.kv = kv;
     this.server = server;
     this.rpc = rpc;
@@ -57,7 +60,9 @@ public final class MgmtdProcess implements AutoCloseable {
     KvEngine kv = KvEngines.open(config.get(KvConfig.ENGINE_URL), config);
     RpcServer rpc = null;
     MgmtdServer server = null;
+    ExportsFile exports = null;
     try {
+      exports = ExportsFile.open(config, Clock.systemUTC());
       // The server must know its real address (port 0 picks one at bind), and the RPC server needs the service
       // at bind time: bind with a forwarder first, and answer "starting" until the server exists.
       String clusterId = config.get(MgmtdConfig.CLUSTER_ID);
@@ -65,7 +70,7 @@ public final class MgmtdProcess implements AutoCloseable {
       AtomicReference<MgmtdService> target = new AtomicReference<>();
       MgmtdService deferred = MgmtdRpcService.deferred(target, "mgmtd " + nodeId);
       rpc = Rpc.server(config, Address.parse(config.get(MgmtdRoleConfig.LISTEN)),
-          List.of(MgmtdRpcService.definition(deferred)),
+          List.of(MgmtdRpcService.definition(deferred), ExportsService.definition(exports)),
           ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config), registry);
       server = new MgmtdServer(kv, Clock.systemUTC(), new SplittableRandom(), config, nodeId,
           rpc.boundAddress().toString(), schemas, registry);
@@ -75,13 +80,16 @@ public final class MgmtdProcess implements AutoCloseable {
       server.start();
       log.info("mgmtd {} serving on {} ({}), KV engine {}", nodeId, rpc.boundAddress(), rpc.transportName(),
           kv.url());
-      return new MgmtdProcess(kv, server, rpc);
+      return new MgmtdProcess(kv, server, rpc, exports);
     } catch (RuntimeException e) {
       if (rpc != null) {
         rpc.close();
       }
       if (server != null) {
         server.close();
+      }
+      if (exports != null) {
+        exports.close();
       }
       kv.close();
       throw e;
@@ -112,6 +120,7 @@ public final class MgmtdProcess implements AutoCloseable {
     }
     try {
       rpc.close();
+      exports.close();
     } finally {
       try {
         server.close();

@@ -65,11 +65,19 @@ public final class NettyRpcClient implements RpcClient {
   private final long maxOutstanding;
   private final long maxFrameSize;
   private final int connectionsPerAddress;
+  /** {@link WireFormat#FLAG_NODE} on every request of a server process's client, else 0. */
+  private final int requestFlags;
   private final RpcMetrics metrics;
   private volatile boolean closed;
 
   /** A client counting its calls in {@code registry}. */
   public NettyRpcClient(Config config, MeterRegistry registry) {
+    this(config, registry, false);
+  }
+
+  /** As {@link #NettyRpcClient(Config, MeterRegistry)}; {@code node}: requests say they come from a server process. */
+  public NettyRpcClient(Config config, MeterRegistry registry, boolean node) {
+    this.requestFlags = node ? WireFormat.FLAG_NODE : 0;
     this.metrics = new RpcMetrics(registry, "client");
     String t = AuthTokens.clientToken(config);
     this.token = t.isEmpty() ? null : t.getBytes(StandardCharsets.UTF_8);
@@ -89,6 +97,7 @@ public final class NettyRpcClient implements RpcClient {
         .option(ChannelOption.RECVBUF_ALLOCATOR, Transports.recvAllocator())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, config.get(RpcConfig.CONNECT_TIMEOUT).toMillis()))
+        .localAddress(RpcConfig.clientBindAddress(config))
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -346,7 +355,7 @@ public final class NettyRpcClient implements RpcClient {
       long id = ids.incrementAndGet();
       ByteBuf head;
       try {
-        head = WireFormat.encodeHead(ch.alloc(), 0, 0, id, method.serviceId(), method.methodId(), remainingMillis,
+        head = WireFormat.encodeHead(ch.alloc(), requestFlags, 0, id, method.serviceId(), method.methodId(), remainingMillis,
             token, request, attachment == null ? 0 : attachment.length());
       } catch (RuntimeException e) {
         if (attachment != null) {

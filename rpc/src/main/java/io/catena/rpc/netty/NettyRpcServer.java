@@ -421,7 +421,7 @@ public final class NettyRpcServer implements RpcServer {
       Deadline deadline = f.timeoutMillis == 0 ? Deadline.none()
           : Deadline.in(clock, Duration.ofMillis(f.timeoutMillis));
       ServerCallImpl<Req> call = new ServerCallImpl<>(b.method(), req, f.requestId, peer, deadline, f.token, user,
-          f.takeAttachment(), startNanos, received);
+          (f.flags & WireFormat.FLAG_NODE) != 0, f.takeAttachment(), startNanos, received);
       if (calls.putIfAbsent(f.requestId, call) != null) {
         call.releaseAttachment();
         replyError(f.requestId, f.serviceId, f.methodId,

@@ -24,6 +24,7 @@ final class ServerCallImpl<Req extends Message> implements RpcCall<Req> {
   private final Deadline deadline;
   private final byte[] token;
   private final Optional<UserAccount> caller;
+  private final boolean fromNode;
   /** When the call was admitted ({@link System#nanoTime}) and the bytes it arrived with: for its metrics. */
   final long startNanos;
   final long receivedBytes;
@@ -32,8 +33,9 @@ final class ServerCallImpl<Req extends Message> implements RpcCall<Req> {
   private List<Runnable> cancelActions;
 
   ServerCallImpl(MethodDescriptor<Req, ?> method, Req request, long requestId, SocketAddress remote,
-      Deadline deadline, byte[] token, Optional<UserAccount> caller, ByteBuf attachment, long startNanos,
-      long receivedBytes) {
+      Deadline deadline, byte[] token, Optional<UserAccount> caller, boolean nodeFlag, ByteBuf attachment,
+      long startNanos, long receivedBytes) {
+    this.fromNode = nodeFlag && caller.map(UserAccount::admin).orElse(false);
     this.startNanos = startNanos;
     this.receivedBytes = receivedBytes;
     this.method = method;
@@ -99,6 +101,11 @@ final class ServerCallImpl<Req extends Message> implements RpcCall<Req> {
   @Override
   public Optional<UserAccount> caller() {
     return caller;
+  }
+
+  @Override
+  public boolean fromNode() {
+    return fromNode;
   }
 
   @Override

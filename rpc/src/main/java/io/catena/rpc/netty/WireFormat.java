@@ -17,7 +17,8 @@ import java.io.IOException;
  * offset size field
  *  0     4    magic 0x43544E41 ("CTNA"): a peer speaking anything else is cut off at the first frame
  *  4     1    version (1)
- *  5     1    flags: 0x01 RESPONSE, 0x02 CANCEL (request id names the call to drop), 0x04 RETRYABLE (responses)
+ *  5     1    flags: 0x01 RESPONSE, 0x02 CANCEL (request id names the call to drop), 0x04 RETRYABLE (responses),
+ *              0x08 NODE (requests sent by a server process: trusted only with an admin token, see RpcCall#fromNode)
  *  6     2    status: Linux errno of a response, 0 = OK; 0 in requests
  *  8     8    request id, chosen by the client, unique per connection while the call is open
  * 16     2    service id
@@ -42,6 +43,7 @@ public final class WireFormat {
   public static final int FLAG_RESPONSE = 0x01;
   public static final int FLAG_CANCEL = 0x02;
   public static final int FLAG_RETRYABLE = 0x04;
+  public static final int FLAG_NODE = 0x08;
 
   /**
    * Allocates one buffer holding header, token and body; the attachment (of {@code attachmentLength} bytes) is

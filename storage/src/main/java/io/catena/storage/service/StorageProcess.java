@@ -14,6 +14,9 @@ import io.catena.mgmtd.auth.ClusterAuthenticators;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.NodeAgent;
 import io.catena.mgmtd.client.RoutingCache;
+import io.catena.mgmtd.exports.ExportGuard;
+import io.catena.mgmtd.exports.ExportsConfig;
+import io.catena.mgmtd.exports.ExportsWatcher;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.storage.SpaceInfo;
@@ -41,10 +44,12 @@ public final class StorageProcess implements AutoCloseable {
   private final RoutingCache routing;
   private final StorageServer server;
   private final NodeAgent agent;
+  private final ExportsWatcher watcher;
   private final CountDownLatch closed = new CountDownLatch(1);
 
   private StorageProcess(RpcClient rpc, MgmtdClient mgmtd, RoutingCache routing, StorageServer server,
-      NodeAgent agent) {
+      NodeAgent agent, ExportsWatcher watcher) {
+    this.watcher = watcher;
     this.rpc = rpc;
     this.mgmtd = mgmtd;
     this.routing = routing;
@@ -66,26 +71,30 @@ public final class StorageProcess implements AutoCloseable {
       throw CatenaException.of(Errno.EINVAL, "no disks: set storage.disks (or --disk)");
     }
     Clock clock = Clock.systemUTC();
-    RpcClient rpc = Rpc.client(config, registry);
+    RpcClient rpc = Rpc.nodeClient(config, registry);
     MgmtdClient mgmtd = null;
     RoutingCache routing = null;
     StorageServer server = null;
     NodeAgent agent = null;
+    ExportsWatcher watcher = null;
     try {
       mgmtd = MgmtdClient.fromConfig(rpc, config);
       routing = new RoutingCache(mgmtd, config);
       routing.start();
+      ExportGuard exports = new ExportGuard(clock);
+      MgmtdClient m = mgmtd;
+      watcher = ExportsWatcher.start(rpc, m::addresses, exports, config.get(ExportsConfig.REFRESH_INTERVAL));
       server = new StorageServer(config, Address.parse(config.get(StorageRoleConfig.LISTEN)), disks, routing,
-          clock, ClusterAuthenticators.viaMgmtd(mgmtd, StorageAccess::of, config), registry);
+          clock, ClusterAuthenticators.viaMgmtd(mgmtd, StorageAccess::of, config), registry, exports);
       StorageServer s = server;
       RoutingCache r = routing;
       agent = new NodeAgent(mgmtd, NodeType.STORAGE, nodeId, server.address(), System.currentTimeMillis(),
           () -> reports(s, r), cmd -> command(s, cmd), new ConfigApplier(config), config, clock);
       agent.start();
       LOG.info("storage node {} serving {} targets on {}", nodeId, server.targets().all().size(), server.address());
-      return new StorageProcess(rpc, mgmtd, routing, server, agent);
+      return new StorageProcess(rpc, mgmtd, routing, server, agent, watcher);
     } catch (RuntimeException e) {
-      for (AutoCloseable c : new AutoCloseable[] {agent, server, routing, mgmtd}) {
+      for (AutoCloseable c : new AutoCloseable[] {agent, server, watcher, routing, mgmtd}) {
         if (c != null) {
           try {
             c.close();
@@ -137,6 +146,7 @@ public final class StorageProcess implements AutoCloseable {
     }
     agent.close();
     server.close();
+    watcher.close();
     routing.close();
     mgmtd.close();
     rpc.close();

@@ -3,6 +3,8 @@ package io.catena.storage.service;
 import io.catena.common.cluster.RoutingSource;
 import io.catena.common.config.Config;
 import io.catena.common.net.Address;
+import io.catena.mgmtd.exports.ExportGuard;
+import io.catena.mgmtd.exports.GuardedService;
 import io.catena.rpc.Authenticator;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
@@ -37,14 +39,21 @@ public final class StorageServer implements AutoCloseable {
    */
   public StorageServer(Config config, Address bind, List<Path> disks, RoutingSource routing, Clock clock,
       Authenticator authenticator, MeterRegistry registry) {
+    this(config, bind, disks, routing, clock, authenticator, registry, ExportGuard.open());
+  }
+
+  /** As above, enforcing the export rules {@code exports} holds on clients' calls (see {@link StorageExports}). */
+  public StorageServer(Config config, Address bind, List<Path> disks, RoutingSource routing, Clock clock,
+      Authenticator authenticator, MeterRegistry registry, ExportGuard exports) {
     this.metrics = new StorageMetrics(registry);
     this.targets = new TargetManager(disks, config, clock, metrics);
     RpcClient client = null;
     StorageService svc = null;
     try {
-      client = Rpc.client(config, registry);
+      client = Rpc.nodeClient(config, registry);
       svc = new StorageService(targets, routing, client, config, clock);
-      this.server = Rpc.server(config, bind, List.of(svc.definition()), authenticator, registry);
+      this.server = Rpc.server(config, bind, List.of(GuardedService.wrap(svc.definition(), exports,
+          StorageExports.INSTANCE)), authenticator, registry);
     } catch (RuntimeException e) {
       if (svc != null) {
         svc.close();

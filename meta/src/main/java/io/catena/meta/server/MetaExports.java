@@ -1,0 +1,83 @@
+package io.catena.meta.server;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.catena.common.cluster.UserAccount;
+import io.catena.meta.OpenFlags;
+import io.catena.meta.proto.AccessRequest;
+import io.catena.meta.proto.OpenRequest;
+import io.catena.meta.proto.User;
+import io.catena.meta.rpc.MetaMethods;
+import io.catena.mgmtd.exports.ExportPolicy;
+import io.catena.mgmtd.exports.ExportRule;
+import io.catena.mgmtd.exports.IdMapping;
+import io.catena.mgmtd.exports.MappedCall;
+import io.catena.rpc.MethodDescriptor;
+import io.catena.rpc.RpcCall;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How meta's calls meet the export rules. Every call that changes the namespace, an inode or its data length is a
+ * modification (EROFS under a read-only rule), and so are an open for writing or truncation and access(W_OK), as on
+ * a read-only mount; close and sync stay allowed so bytes written before a rule turned read-only are not lost. Under
+ * {@code maproot}/{@code mapall} the caller's uid and gid are replaced (supplementary groups dropped) before
+ * {@link CallerIdentity} and the permission checks see them, so a squashed root creates files as the mapped user.
+ * Stateless.
+ */
+final class MetaExports implements ExportPolicy {
+  private static final Set<MethodDescriptor<?, ?>> MODIFY = Set.of(MetaMethods.CREATE, MetaMethods.LENGTH_HINT,
+      MetaMethods.MKDIR, MetaMethods.MKNOD, MetaMethods.SYMLINK, MetaMethods.LINK, MetaMethods.UNLINK,
+      MetaMethods.RMDIR, MetaMethods.RENAME, MetaMethods.SETATTR, MetaMethods.SETXATTR, MetaMethods.REMOVEXATTR,
+      MetaMethods.REMOVE_RECURSIVE, MetaMethods.SET_QUOTA, MetaMethods.REMOVE_QUOTA, MetaMethods.TOUCH_ATIME);
+  private static final int W_OK = 2;
+
+  static final MetaExports INSTANCE = new MetaExports();
+
+  private MetaExports() {}
+
+  @Override
+  public Need need(RpcCall<?> call) {
+    if (MODIFY.contains(call.method())) {
+      return Need.MODIFY;
+    }
+    if (call.request() instanceof OpenRequest o) {
+      int f = o.getFlags();
+      return (f & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (f & OpenFlags.O_TRUNC) != 0 ? Need.MODIFY
+          : Need.READ;
+    }
+    if (call.request() instanceof AccessRequest a && (a.getMask() & W_OK) != 0) {
+      return Need.MODIFY;
+    }
+    return Need.READ;
+  }
+
+  @Override
+  public <Req extends Message> RpcCall<Req> apply(RpcCall<Req> call, ExportRule rule) {
+    if (rule.mapRoot().isEmpty() && rule.mapAll().isEmpty()) {
+      return call;
+    }
+    Req req = CallerIdentity.effectiveRequest(call); // the identity the token allows, then the export's mapping
+    FieldDescriptor field = req.getDescriptorForType().findFieldByName("user");
+    Optional<UserAccount> caller = call.caller().map(a -> mapped(a, rule));
+    if (field == null || field.getMessageType() != User.getDescriptor()) {
+      return new MappedCall<>(call, req, caller);
+    }
+    User u = (User) req.getField(field);
+    Optional<IdMapping> m = rule.mappingFor(Integer.toUnsignedLong(u.getUid()));
+    if (m.isEmpty()) {
+      return new MappedCall<>(call, req, caller);
+    }
+    User mappedUser = User.newBuilder().setUid((int) m.get().uid()).setGid((int) m.get().gid()).build();
+    @SuppressWarnings("unchecked")
+    Req out = (Req) req.toBuilder().setField(field, mappedUser).build();
+    return new MappedCall<>(call, out, caller);
+  }
+
+  /** The token's account as the rule makes it (an admin stays an admin: it may still speak for mapped callers). */
+  private static UserAccount mapped(UserAccount a, ExportRule rule) {
+    return rule.mappingFor(a.uid()).map(m -> new UserAccount(m.uid(), a.name(), m.gid(), List.of(), a.admin()))
+        .orElse(a);
+  }
+}

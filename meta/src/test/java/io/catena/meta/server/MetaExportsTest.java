@@ -1,0 +1,122 @@
+package io.catena.meta.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.Message;
+import io.catena.common.cluster.UserAccount;
+import io.catena.common.time.Deadline;
+import io.catena.meta.OpenFlags;
+import io.catena.meta.proto.AccessRequest;
+import io.catena.meta.proto.CreateRequest;
+import io.catena.meta.proto.GetattrRequest;
+import io.catena.meta.proto.OpenRequest;
+import io.catena.meta.proto.User;
+import io.catena.meta.rpc.MetaMethods;
+import io.catena.mgmtd.exports.ExportPolicy.Need;
+import io.catena.mgmtd.exports.ExportRule;
+import io.catena.mgmtd.exports.ExportRules;
+import io.catena.rpc.MethodDescriptor;
+import io.catena.rpc.RpcCall;
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Which meta calls modify (EROFS under ro) and how maproot/mapall change the identity permission checks see. */
+class MetaExportsTest {
+  private static final UserAccount ADMIN = new UserAccount(0, "root", 0, List.of(), true);
+  private static final UserAccount ALICE = new UserAccount(1000, "alice", 1000, List.of(27L), false);
+
+  /** The parts of a call meta's policy reads. */
+  private record Call<Req extends Message>(MethodDescriptor<Req, ?> method, Req request,
+      Optional<UserAccount> caller) implements RpcCall<Req> {
+    @Override public Optional<ByteBuf> attachment() {
+      return Optional.empty();
+    }
+
+    @Override public ByteBuf takeAttachment() {
+      return null;
+    }
+
+    @Override public long requestId() {
+      return 1;
+    }
+
+    @Override public SocketAddress remoteAddress() {
+      return new InetSocketAddress("127.0.0.2", 4000);
+    }
+
+    @Override public Deadline deadline() {
+      return Deadline.none();
+    }
+
+    @Override public byte[] authToken() {
+      return new byte[0];
+    }
+
+    @Override public boolean isCancelled() {
+      return false;
+    }
+
+    @Override public void onCancel(Runnable action) {}
+  }
+
+  private static User user(int uid, int gid, int... groups) {
+    User.Builder b = User.newBuilder().setUid(uid).setGid(gid);
+    for (int g : groups) {
+      b.addGroups(g);
+    }
+    return b.build();
+  }
+
+  private static ExportRule rule(String options) {
+    return ExportRules.parse("* / " + options).rules().getFirst();
+  }
+
+  private static User userSeenByHandler(Call<CreateRequest> call, ExportRule rule) {
+    RpcCall<CreateRequest> mapped = MetaExports.INSTANCE.apply(call, rule);
+    return CallerIdentity.effectiveRequest(mapped).getUser();
+  }
+
+  @Test
+  void modifyingCalls_andOpensForWriting_needAWritableExport() {
+    MetaExports p = MetaExports.INSTANCE;
+    assertEquals(Need.MODIFY, p.need(new Call<>(MetaMethods.CREATE, CreateRequest.getDefaultInstance(),
+        Optional.empty())));
+    assertEquals(Need.READ, p.need(new Call<>(MetaMethods.GETATTR, GetattrRequest.getDefaultInstance(),
+        Optional.empty())));
+    assertEquals(Need.READ, p.need(new Call<>(MetaMethods.OPEN, OpenRequest.newBuilder()
+        .setFlags(OpenFlags.O_RDONLY).build(), Optional.empty())));
+    assertEquals(Need.MODIFY, p.need(new Call<>(MetaMethods.OPEN, OpenRequest.newBuilder()
+        .setFlags(OpenFlags.O_WRONLY).build(), Optional.empty())));
+    assertEquals(Need.MODIFY, p.need(new Call<>(MetaMethods.OPEN, OpenRequest.newBuilder()
+        .setFlags(OpenFlags.O_RDONLY | OpenFlags.O_TRUNC).build(), Optional.empty())));
+    assertEquals(Need.MODIFY, p.need(new Call<>(MetaMethods.ACCESS, AccessRequest.newBuilder().setMask(2).build(),
+        Optional.empty())));
+    assertEquals(Need.READ, p.need(new Call<>(MetaMethods.ACCESS, AccessRequest.newBuilder().setMask(4).build(),
+        Optional.empty())));
+  }
+
+  @Test
+  void maproot_squashesRootOnly_throughAnAdminMount() {
+    ExportRule squash = rule("rw,maproot=1234:1235");
+    CreateRequest asRoot = CreateRequest.newBuilder().setUser(user(0, 0, 0, 1)).build();
+    assertEquals(user(1234, 1235), userSeenByHandler(new Call<>(MetaMethods.CREATE, asRoot, Optional.of(ADMIN)),
+        squash));
+    CreateRequest asBob = CreateRequest.newBuilder().setUser(user(1001, 100, 5)).build();
+    assertEquals(user(1001, 100, 5), userSeenByHandler(new Call<>(MetaMethods.CREATE, asBob, Optional.of(ADMIN)),
+        squash));
+  }
+
+  @Test
+  void mapall_mapsAnOrdinaryTokenUser_whateverTheRequestClaims() {
+    ExportRule all = rule("rw,mapall=77:88");
+    CreateRequest claimsRoot = CreateRequest.newBuilder().setUser(user(0, 0)).build();
+    assertEquals(user(77, 88), userSeenByHandler(new Call<>(MetaMethods.CREATE, claimsRoot, Optional.of(ALICE)),
+        all));
+    assertEquals(user(1000, 1000, 27), userSeenByHandler(new Call<>(MetaMethods.CREATE, claimsRoot,
+        Optional.of(ALICE)), rule("rw")), "no mapping: the token's own user, as before");
+  }
+}
