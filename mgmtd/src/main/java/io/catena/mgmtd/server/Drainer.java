@@ -292,7 +292,7 @@ final class Drainer {
   // --- choosing a node -----------------------------------------------------------------------------------------
 
   /**
-   * Storage nodes that may take a replica of {@code c}: not holding one of its members, holding no draining target,
+   * Storage nodes that may take a replica of {@code c}: not holding one of its members, not being drained as a whole,
    * and (when {@code liveOnly}) not failed; least loaded (fewest chain members) first, then by id.
    */
   private static List<Long> candidates(RoutingSnapshot s, ChainInfo c, Set<Long> draining, boolean liveOnly) {
@@ -320,12 +320,21 @@ final class Drainer {
     return out;
   }
 
+  /**
+   * Nodes on their way out: every target mgmtd knows there drains (a drain of the node). A node with only some
+   * targets draining (a disk going) still takes replicas of other chains.
+   */
   private static Set<Long> drainingNodes(RoutingSnapshot s, Set<Long> draining) {
     Set<Long> out = new java.util.TreeSet<>();
     for (long t : draining) {
       StoredTarget st = s.targets().get(t);
       if (st != null) {
         out.add(st.nodeId());
+      }
+    }
+    for (StoredTarget t : s.targets().values()) {
+      if (!draining.contains(t.targetId())) {
+        out.remove(t.nodeId());
       }
     }
     return out;
