@@ -67,7 +67,7 @@ class DrainTest {
 
   /** The content of file {@code i}: its own length and bytes, so a mix-up between files shows. */
   private static byte[] content(int i) {
-    byte[] b = new byte[64 * 1024 + new Random(i).nextInt(768 * 1024)];
+    byte[] b = new byte[16 * 1024 + new Random(i).nextInt(240 * 1024)];
     new Random(1000 + i).nextBytes(b);
     return b;
   }
@@ -90,7 +90,10 @@ class DrainTest {
         try {
           Files.write(dir.resolve("f" + i), content(i));
           written.put(i, true);
-        } catch (IOException | RuntimeException e) {
+          // Pacing, not synchronisation: a steady trickle (about 1 MiB/s) keeps writes in flight during every
+          // step of the drains without piling up more data for each resync to copy.
+          Thread.sleep(100);
+        } catch (IOException | RuntimeException | InterruptedException e) {
           failure.set(e);
           return;
         }
