@@ -105,7 +105,15 @@ final class HealthCommand extends AdminCall.Remote {
         rep = assess(s.routing());
       }
     }
-    print(json(), doc(s.clusterId(), rep), table(s.clusterId(), rep));
+    List<io.catena.mgmtd.DrainState> drains = DrainMarks.states(s);
+    Map<String, Object> doc = doc(s.clusterId(), rep);
+    doc.put("draining", drains.stream().map(DrainCommand::view).toList());
+    Table table = table(s.clusterId(), rep);
+    if (!drains.isEmpty()) {
+      // A drain is work in progress, not a fault: it shows, but the verdict is the chains'.
+      table.footer(DrainCommand.summary(drains) + " (drain --status)");
+    }
+    print(json(), doc, table);
     return rep.healthy() ? HEALTHY : DEGRADED;
   }
 

@@ -51,12 +51,14 @@ final class TargetGuard {
           r.version());
     }
     ChainInfo c = ch.get();
-    if (!c.contains(t.targetId())) {
-      throw CatenaException.of(Errno.ENXIO, "%s is not a member of %s", t, c);
-    }
+    // Stale first: a member taken out of the chain (a drain, update-chain --remove) still gets requests from
+    // senders with the old routing, and they must refresh and retry, not fail.
     if (c.version() > chainVersion) {
       throw CatenaException.retryable(Errno.ESTALE, "chain %d version %d is stale (current %d): refresh routing",
           chainId, chainVersion, c.version());
+    }
+    if (!c.contains(t.targetId())) {
+      throw CatenaException.of(Errno.ENXIO, "%s is not a member of %s", t, c);
     }
     if (c.version() < chainVersion) {
       throw CatenaException.retryable(Errno.EAGAIN, "chain %d version %d is newer than this node's %d",
