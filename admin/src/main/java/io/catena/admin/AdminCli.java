@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         InitClusterCommand.class,
         KvCopyCommand.class,
+        BackupCommands.Backup.class, BackupCommands.Restore.class, BackupCommands.MetaRestoreCommand.class,
         FsckCommand.class,
         ListCommands.Nodes.class,
         ListCommands.Targets.class,

@@ -93,8 +93,14 @@ final class ControlProcess implements AutoCloseable {
       // mgmtd must know its own address, which exists only once the RPC server is bound: bind with a forwarder.
       AtomicReference<MgmtdService> mgmtdRef = new AtomicReference<>();
       MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
-      RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
-          MgmtdRpcService.definition(deferred), meta.rpcDefinition()),
+      List<io.catena.rpc.ServiceDefinition> services = new ArrayList<>(List.of(
+          MgmtdRpcService.definition(deferred), meta.rpcDefinition()));
+      // The embedded store's checkpoints and change feed, for `catena metalogger` and `admin backup`.
+      io.catena.metalogger.server.MetalogService.forEngine(kv, clock).ifPresent(m -> {
+        services.add(m.definition());
+        res.add(m);
+      });
+      RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), services,
           ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config), registry);
       res.add(server);
       Address address = server.boundAddress();

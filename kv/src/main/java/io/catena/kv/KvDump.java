@@ -241,9 +241,12 @@ public final class KvDump {
   /**
    * Restores a dump into {@code to} in transactions of at most {@code maxOps} keys and 1 MiB (etcd's limits), then
    * verifies the store against the dump. A store holding any key is refused unless {@code replace}, which first
-   * clears it.
+   * clears it. The dump is read (and verified) once before anything is written.
    */
   public static Restored restore(Path file, KvEngine to, boolean replace, int maxOps) {
+    try (Reader check = new Reader(file)) {
+      check.forEach((k, v) -> { }); // a damaged dump is refused before the store is touched
+    }
     try (Reader reader = new Reader(file)) {
       boolean empty;
       try (ReadTransaction r = to.beginRead()) {

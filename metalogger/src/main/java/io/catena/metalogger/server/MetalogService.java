@@ -54,6 +54,12 @@ public final class MetalogService implements AutoCloseable {
     this.clock = clock;
   }
 
+  /** The service for {@code kv} when it is the embedded engine (the only one with a change feed), else empty. */
+  public static java.util.Optional<MetalogService> forEngine(io.catena.kv.KvEngine kv, Clock clock) {
+    return kv instanceof RocksKvEngine rocks ? java.util.Optional.of(new MetalogService(rocks, clock))
+        : java.util.Optional.empty();
+  }
+
   public ServiceDefinition definition() {
     return ServiceDefinition.builder(MetalogMethods.SERVICE_NAME, MetalogMethods.SERVICE_ID)
         .method(MetalogMethods.OPEN_CHECKPOINT, call -> answer(call, () -> open()))
