@@ -34,6 +34,12 @@ class MetaloggerRestoreTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
+  private final long t0 = System.nanoTime();
+
+  /** A progress line with the seconds since the start (in the surefire report: where the time goes). */
+  private void step(String what) {
+    System.out.printf("%6.1f s  %s%n", (System.nanoTime() - t0) / 1e9, what);
+  }
 
   @Test
   void killedControl_storeDeleted_metaRestoreFromTheLogger_bringsBackEveryClosedFile() throws Exception {
@@ -43,15 +49,19 @@ class MetaloggerRestoreTest {
     Map<String, String> files = new LinkedHashMap<>();
     Launcher.Daemon logger = null;
     try (SingleMachineCluster c = SingleMachineCluster.start(data)) {
+      step("cluster up");
       Files.copy(c.adminToken(), token);
       logger = startLogger(c.controlAddress, ml, token);
+      step("logger started");
       writeFiles(c.mnt, "first", 20, files);
       Files.createDirectories(c.mnt.resolve("first/sub/deeper"));
       Files.move(c.mnt.resolve("first/f3"), c.mnt.resolve("first/sub/deeper/moved"));
       files.put("first/sub/deeper/moved", files.remove("first/f3"));
       Files.delete(c.mnt.resolve("first/f4"));
       files.remove("first/f4");
+      step("first files written");
       long v1 = awaitCaughtUp(ml, backupVersion(data, dir.resolve("backup-1.dump")));
+      step("logger caught up");
       long checkpoint = Long.parseLong(status(ml).getProperty("checkpoint_version"));
       assertTrue(checkpoint >= 0 && checkpoint <= v1, status(ml).toString());
 
@@ -59,23 +69,28 @@ class MetaloggerRestoreTest {
       logger.process.toHandle().destroyForcibly();
       assertTrue(logger.process.waitFor(30, TimeUnit.SECONDS));
       writeFiles(c.mnt, "second", 20, files); // while no logger runs
+      step("second files written");
       logger = startLogger(c.controlAddress, ml, token);
       writeFiles(c.mnt, "third", 10, files);
+      step("third files written");
       Path dump = dir.resolve("backup-2.dump");
       awaitCaughtUp(ml, backupVersion(data, dump));
       assertEquals(checkpoint, Long.parseLong(status(ml).getProperty("checkpoint_version")),
           "the restarted logger resumed from its change log instead of taking a new checkpoint: " + status(ml));
+      step("logger caught up again");
       Launcher.Result st = Launcher.run("status", "--address", statusAddress(logger));
       assertEquals(0, st.exitCode(), st.out() + st.err());
       assertTrue(st.out().contains("metalogger of " + c.controlAddress + ": connected"), st.out());
 
       // kill -9 of `up`: the control process (and every child) dies; its metadata store is then lost.
+      step("status checked");
       ProcessHandle up = c.up.process.toHandle();
       up.destroyForcibly();
       assertTrue(up.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).join() != null);
       awaitGone(data, c.mnt);
     }
     try {
+      step("up killed, everything gone");
       Path kv = data.resolve("control/kv");
       assertTrue(Files.isDirectory(kv), "the store catena up keeps: " + kv);
       deleteTree(kv);
@@ -83,10 +98,12 @@ class MetaloggerRestoreTest {
       Launcher.Result r = Launcher.run("admin", "meta-restore", "--from", ml.toString(), "--to", kv.toString(),
           "--json");
       assertEquals(0, r.exitCode(), r.out() + r.err());
+      step("meta-restore done");
       JsonNode restored = JSON.readTree(r.out());
       assertTrue(restored.get("changes").asLong() > 0, "changes were replayed after the checkpoint: " + r.out());
 
       try (SingleMachineCluster again = SingleMachineCluster.start(data)) {
+        step("up again");
         for (Map.Entry<String, String> f : files.entrySet()) {
           assertEquals(f.getValue(), Files.readString(again.mnt.resolve(f.getKey())), f.getKey());
         }
@@ -100,6 +117,7 @@ class MetaloggerRestoreTest {
         assertEquals("still writable", Files.readString(again.mnt.resolve("after-restore")));
       }
 
+      step("files verified");
       // The online backup taken before the crash restores into a fresh store, verified against its checksum.
       Launcher.Result rs = Launcher.run("admin", "restore", "--from", dir.resolve("backup-2.dump").toString(),
           "--to", "rocksdb://" + dir.resolve("from-backup"), "--json");

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * in pages, restored into another engine (mem and rocksdb, in both directions) and verified key by key; a non-empty
  * destination refused unless forced; a damaged dump refused.
  */
-class KvDumpTest {
+public class KvDumpTest {
   private static final Config CONFIG = Config.defaults(ConfigSchema.fromHolders(KvConfig.class));
   @TempDir Path tmp;
 
-  private static void fill(KvEngine kv, int n) {
+  static void fill(KvEngine kv, int n) {
     for (int i = 0; i < n; i += 50) {
       try (ReadWriteTransaction t = kv.beginReadWrite()) {
         for (int j = i; j < Math.min(n, i + 50); j++) {
@@ -40,10 +40,15 @@ class KvDumpTest {
   }
 
   private void roundTrip(String fromUrl, String toUrl) {
+    roundTrip(tmp, CONFIG, fromUrl, toUrl);
+  }
+
+  /** Backs up a filled store at {@code fromUrl} and restores it into {@code toUrl}, checking every step. */
+  public static void roundTrip(Path tmp, Config config, String fromUrl, String toUrl) {
     Path file = tmp.resolve("dump-" + Math.abs((fromUrl + toUrl).hashCode()));
     KvDump.Header h;
     String digest;
-    try (KvEngine from = KvEngines.open(fromUrl, CONFIG)) {
+    try (KvEngine from = KvEngines.open(fromUrl, config)) {
       fill(from, 1234);
       h = KvDump.backup(from, file, Instant.parse("2026-12-07T04:00:00Z"), 100); // 13 pages
       digest = KvDump.digest(from);
@@ -55,7 +60,7 @@ class KvDumpTest {
       assertEquals(h.version(), r.header().version());
       assertEquals(Instant.parse("2026-12-07T04:00:00Z"), r.header().time());
     }
-    try (KvEngine to = KvEngines.open(toUrl, CONFIG)) {
+    try (KvEngine to = KvEngines.open(toUrl, config)) {
       KvDump.Restored res = KvDump.restore(file, to, false, 100);
       assertEquals(1235, res.keys());
       assertFalse(res.replaced());

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The newest committed write batches of a {@link RocksKvEngine}, in commit order and bounded in bytes, for metadata
@@ -33,6 +34,7 @@ public final class ChangeFeed {
   /** The version before the oldest entry held: readers at or after it can be served. */
   private long oldestVersion;
   private long latestVersion;
+  private List<CompletableFuture<Void>> waiters = new ArrayList<>();
 
   /** A feed starting at {@code openedAt} (the engine's committed version when opened). */
   public ChangeFeed(long maxBytes, long openedAt) {
@@ -46,7 +48,22 @@ public final class ChangeFeed {
   }
 
   /** Records a batch just written; wakes readers waiting for it. Committer only. */
-  synchronized void append(long fromVersion, long toVersion, long commitMillis, byte[] batch) {
+  void append(long fromVersion, long toVersion, long commitMillis, byte[] batch) {
+    List<CompletableFuture<Void>> wake;
+    synchronized (this) {
+      add(fromVersion, toVersion, commitMillis, batch);
+      if (waiters.isEmpty()) {
+        return;
+      }
+      wake = waiters;
+      waiters = new ArrayList<>();
+    }
+    for (CompletableFuture<Void> f : wake) {
+      f.complete(null);
+    }
+  }
+
+  private void add(long fromVersion, long toVersion, long commitMillis, byte[] batch) {
     if (fromVersion != latestVersion) {
       // A gap would silently lose commits for a reader: restart the feed at this batch instead.
       entries.clear();
@@ -61,22 +78,26 @@ public final class ChangeFeed {
       bytes -= old.batch().length;
       oldestVersion = old.toVersion();
     }
-    notifyAll();
   }
 
   /**
-   * The entries after {@code version}, at most {@code maxBytes} of them (at least one when any), waiting up to
-   * {@code waitMillis} for one when there is none yet.
+   * Completes when a commit after {@code version} is in the feed (at once if one is already), so a server can
+   * long-poll without holding a thread. Completed on the committer's thread: continue asynchronously.
    */
-  public synchronized Read since(long version, long maxBytes, long waitMillis) throws InterruptedException {
-    long end = System.nanoTime() + waitMillis * 1_000_000L;
-    while (version == latestVersion && waitMillis > 0) {
-      long left = end - System.nanoTime();
-      if (left <= 0) {
-        break;
+  public CompletableFuture<Void> whenAfter(long version) {
+    synchronized (this) {
+      if (latestVersion != version) {
+        return CompletableFuture.completedFuture(null);
       }
-      wait(Math.max(1, left / 1_000_000L));
+      waiters.removeIf(CompletableFuture::isDone); // those that timed out
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      waiters.add(f);
+      return f;
     }
+  }
+
+  /** The entries after {@code version}, at most {@code maxBytes} of them (at least one when any). */
+  public synchronized Read since(long version, long maxBytes) {
     if (version < oldestVersion) {
       return new Read(Outcome.TOO_OLD, List.of(), latestVersion, oldestVersion);
     }

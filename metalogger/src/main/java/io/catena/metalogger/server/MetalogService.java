@@ -26,6 +26,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +69,7 @@ public final class MetalogService implements AutoCloseable {
           release(call.request().getCheckpointId());
           return CloseCheckpointResponse.getDefaultInstance();
         }))
-        .method(MetalogMethods.CHANGES, call -> answer(call, () -> changes(call.request())))
+        .method(MetalogMethods.CHANGES, this::changes)
         .build();
   }
 
@@ -78,12 +79,16 @@ public final class MetalogService implements AutoCloseable {
 
   private static <T extends com.google.protobuf.Message> CompletableFuture<RpcReply<T>> answer(RpcCall<?> call,
       Body<T> body) throws Exception {
+    checkAdmin(call);
+    return CompletableFuture.completedFuture(RpcReply.of(body.get()));
+  }
+
+  private static void checkAdmin(RpcCall<?> call) {
     // The control process's authenticator lets any user through for services other than mgmtd's: the store's
     // whole content (tokens included) is for admins only.
     if (call.caller().isPresent() && !call.caller().map(UserAccount::admin).orElse(false)) {
       throw CatenaException.of(Errno.EPERM, "the metadata log is for admin tokens only");
     }
-    return CompletableFuture.completedFuture(RpcReply.of(body.get()));
   }
 
   private OpenCheckpointResponse open() {
@@ -136,14 +141,25 @@ public final class MetalogService implements AutoCloseable {
     }
   }
 
-  private ChangesResponse changes(ChangesRequest req) throws InterruptedException {
+  /**
+   * Answers at once when there are changes after the caller's version, else when the next commit comes or the
+   * caller's wait is over, whichever is first, without holding an RPC worker meanwhile.
+   */
+  private CompletableFuture<RpcReply<ChangesResponse>> changes(RpcCall<ChangesRequest> call) throws Exception {
+    checkAdmin(call);
+    ChangesRequest req = call.request();
     ChangeFeed feed = engine.changeFeed();
     if (!feed.enabled()) {
       throw CatenaException.of(Errno.EOPNOTSUPP, "the change feed is off on this control process "
           + "(kv.rocksdb.change_feed_size = 0)");
     }
-    ChangeFeed.Read r = feed.since(req.getAfterVersion(), Math.max(1, req.getMaxBytes()),
-        Math.min(req.getWaitMillis(), MAX_WAIT_MILLIS));
+    long wait = Math.min(req.getWaitMillis(), MAX_WAIT_MILLIS);
+    return feed.whenAfter(req.getAfterVersion()).completeOnTimeout(null, wait, TimeUnit.MILLISECONDS)
+        .thenApplyAsync(x -> RpcReply.of(changes(feed, req)));
+  }
+
+  private static ChangesResponse changes(ChangeFeed feed, ChangesRequest req) {
+    ChangeFeed.Read r = feed.since(req.getAfterVersion(), Math.max(1, req.getMaxBytes()));
     ChangesResponse.Builder b = ChangesResponse.newBuilder().setLatestVersion(r.latestVersion())
         .setOldestVersion(r.oldestVersion()).setOutcome(switch (r.outcome()) {
           case OK -> ChangesOutcome.CHANGES_OK;
