@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         InitClusterCommand.class,
         KvCopyCommand.class,
         BackupCommands.Backup.class, BackupCommands.Restore.class, BackupCommands.MetaRestoreCommand.class,
+        BackupCommands.Metaloggers.class,
         FsckCommand.class,
         ListCommands.Nodes.class,
         ListCommands.Targets.class,

@@ -156,4 +156,44 @@ final class BackupCommands {
       return ExitCodes.OK;
     }
   }
+
+  @Command(name = "metaloggers", sortOptions = false,
+      description = "The metadata loggers following the control process (`catena metalogger`), as it sees them: "
+          + "the version each holds and how far behind that is. Exit code 1 when none has asked within a minute.",
+      footer = ExitCodes.FOOTER)
+  static final class Metaloggers extends AdminCall {
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    JsonOption output;
+
+    @Override
+    int run() {
+      List<String> addrs = connection.mgmtdAddresses(null);
+      if (addrs.isEmpty()) {
+        throw CatenaException.of(Errno.EINVAL, "say which control process: --data DIR or --mgmtd ADDRESS");
+      }
+      io.catena.metalogger.proto.ListLoggersResponse r;
+      try (RpcClient rpc = Rpc.client(connection.config())) {
+        r = new MetalogClient(rpc, Address.parse(addrs.getFirst()), Duration.ofSeconds(10)).listLoggers();
+      }
+      Table t = new Table("LOGGER", "VERSION", "BEHIND", "LAST SEEN");
+      List<Object> docs = new java.util.ArrayList<>();
+      boolean live = false;
+      for (var l : r.getLoggersList()) {
+        long behind = Math.max(0, r.getLatestVersion() - l.getVersion());
+        double ago = (r.getNowMillis() - l.getLastSeenMillis()) / 1000.0;
+        live |= ago < 60;
+        t.row(l.getPeer(), l.getVersion(), behind, String.format("%.1f s ago", ago));
+        docs.add(Views.obj("peer", l.getPeer(), "version", l.getVersion(), "behind_versions", behind,
+            "last_seen_seconds", ago));
+      }
+      t.footer("control at version " + r.getLatestVersion() + "; its change feed holds the changes after version "
+          + r.getOldestVersion());
+      print(output.json, Views.obj("latest_version", r.getLatestVersion(), "oldest_version", r.getOldestVersion(),
+          "loggers", docs), t);
+      return live ? ExitCodes.OK : 1;
+    }
+  }
 }

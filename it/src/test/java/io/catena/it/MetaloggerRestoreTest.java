@@ -83,6 +83,9 @@ class MetaloggerRestoreTest {
       assertTrue(st.out().contains("metalogger of " + c.controlAddress + ": connected"), st.out());
 
       // kill -9 of `up`: the control process (and every child) dies; its metadata store is then lost.
+      Launcher.Result seen = Launcher.run("admin", "metaloggers", "--data", data.toString(), "--json");
+      assertEquals(0, seen.exitCode(), seen.out() + seen.err());
+      assertTrue(JSON.readTree(seen.out()).get("loggers").size() >= 1, seen.out());
       step("status checked");
       ProcessHandle up = c.up.process.toHandle();
       up.destroyForcibly();

@@ -83,6 +83,12 @@ public final class MetalogClient {
         .setWaitMillis((int) wait.toMillis()).build(), timeout.plus(wait));
   }
 
+  /** The loggers following the control process, as it sees them. */
+  public io.catena.metalogger.proto.ListLoggersResponse listLoggers() {
+    return call(MetalogMethods.LIST_LOGGERS, io.catena.metalogger.proto.ListLoggersRequest.getDefaultInstance(),
+        timeout);
+  }
+
   private <Q extends Message, R extends Message> R call(MethodDescriptor<Q, R> m, Q req, Duration t) {
     try {
       return rpc.call(address, m, req, null, CallOptions.timeout(t)).join().message();

@@ -126,6 +126,9 @@ class MetaloggerTest {
       assertEquals(checkpoint, m.status().checkpointVersion(), "streamed, not re-checkpointed");
       assertEquals(0, m.status().behindVersions());
       assertTrue(m.status().connected());
+      var seen = new MetalogClient(rpc, server.boundAddress(), Duration.ofSeconds(10)).listLoggers();
+      assertEquals(1, seen.getLoggersCount(), seen.toString());
+      assertTrue(seen.getLoggers(0).getVersion() >= checkpoint, "the control process sees what it holds: " + seen);
     }
     long[] v = new long[1];
     assertEquals(KvDump.digest(engine), restoredDigest("restored", v));

@@ -28,5 +28,10 @@ public final class MetalogMethods {
       MethodDescriptor.of(SERVICE_ID, 4, SERVICE_NAME + "/Changes", ChangesRequest.getDefaultInstance(),
           ChangesResponse.getDefaultInstance());
 
+  public static final MethodDescriptor<io.catena.metalogger.proto.ListLoggersRequest,
+      io.catena.metalogger.proto.ListLoggersResponse> LIST_LOGGERS = MethodDescriptor.of(SERVICE_ID, 5,
+          SERVICE_NAME + "/ListLoggers", io.catena.metalogger.proto.ListLoggersRequest.getDefaultInstance(),
+          io.catena.metalogger.proto.ListLoggersResponse.getDefaultInstance());
+
   private MetalogMethods() {}
 }

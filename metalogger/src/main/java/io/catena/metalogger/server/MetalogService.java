@@ -45,10 +45,17 @@ public final class MetalogService implements AutoCloseable {
 
   private record Open(PinnedSnapshot snapshot, AtomicLong lastUsed) {}
 
+  /** What a logger last asked: the changes after {@code version}, at {@code millis}. */
+  private record Seen(long version, long millis) {}
+
+  /** Loggers unheard of this long are forgotten. */
+  static final long FORGET_MILLIS = 600_000;
+
   private final RocksKvEngine engine;
   private final Clock clock;
   private final Map<Long, Open> checkpoints = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  private final Map<String, Seen> loggers = new ConcurrentHashMap<>();
 
   public MetalogService(RocksKvEngine engine, Clock clock) {
     this.engine = engine;
@@ -70,6 +77,7 @@ public final class MetalogService implements AutoCloseable {
           return CloseCheckpointResponse.getDefaultInstance();
         }))
         .method(MetalogMethods.CHANGES, this::changes)
+        .method(MetalogMethods.LIST_LOGGERS, call -> answer(call, this::listLoggers))
         .build();
   }
 
@@ -153,6 +161,7 @@ public final class MetalogService implements AutoCloseable {
       throw CatenaException.of(Errno.EOPNOTSUPP, "the change feed is off on this control process "
           + "(kv.rocksdb.change_feed_size = 0)");
     }
+    loggers.put(String.valueOf(call.remoteAddress()), new Seen(req.getAfterVersion(), clock.millis()));
     long wait = Math.min(req.getWaitMillis(), MAX_WAIT_MILLIS);
     return feed.whenAfter(req.getAfterVersion()).completeOnTimeout(null, wait, TimeUnit.MILLISECONDS)
         .thenApplyAsync(x -> RpcReply.of(changes(feed, req)));
@@ -170,6 +179,17 @@ public final class MetalogService implements AutoCloseable {
       b.addChanges(Change.newBuilder().setFromVersion(e.fromVersion()).setToVersion(e.toVersion())
           .setCommitMillis(e.commitMillis()).setBatch(ByteString.copyFrom(e.batch())));
     }
+    return b.build();
+  }
+
+  private io.catena.metalogger.proto.ListLoggersResponse listLoggers() {
+    long now = clock.millis();
+    loggers.values().removeIf(seen -> now - seen.millis() > FORGET_MILLIS);
+    ChangeFeed.Read r = engine.changeFeed().since(Long.MAX_VALUE, 1);
+    var b = io.catena.metalogger.proto.ListLoggersResponse.newBuilder().setLatestVersion(r.latestVersion())
+        .setOldestVersion(r.oldestVersion()).setNowMillis(now);
+    loggers.forEach((peer, seen) -> b.addLoggers(io.catena.metalogger.proto.LoggerInfo.newBuilder().setPeer(peer)
+        .setVersion(seen.version()).setLastSeenMillis(seen.millis())));
     return b.build();
   }
 
