@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
     subcommands = {
         InitClusterCommand.class,
         KvCopyCommand.class,
+        BackupCommands.Backup.class, BackupCommands.Restore.class, BackupCommands.MetaRestoreCommand.class,
+        BackupCommands.Metaloggers.class,
         FsckCommand.class,
         ListCommands.Nodes.class,
         ListCommands.Targets.class,

@@ -97,8 +97,14 @@ final class ControlProcess implements AutoCloseable {
       MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
       ExportsFile exports = ExportsFile.open(config, clock);
       res.add(exports);
-      RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
-          MgmtdRpcService.definition(deferred), meta.rpcDefinition(), ExportsService.definition(exports)),
+      List<io.catena.rpc.ServiceDefinition> services = new ArrayList<>(List.of(
+          MgmtdRpcService.definition(deferred), meta.rpcDefinition(), ExportsService.definition(exports)));
+      // The embedded store's checkpoints and change feed, for `catena metalogger` and `admin backup`.
+      io.catena.metalogger.server.MetalogService.forEngine(kv, clock).ifPresent(m -> {
+        services.add(m.definition());
+        res.add(m);
+      });
+      RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), services,
           ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config), registry);
       res.add(server);
       Address address = server.boundAddress();

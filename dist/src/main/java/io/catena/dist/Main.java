@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         MetaCommand.class,
         StorageCommand.class,
         MonitorCommand.class,
+        MetaloggerCommand.class,
         StatusCommand.class,
         ConfigCommand.class,
         BenchCommand.class,

@@ -45,6 +45,7 @@ final class Roles {
         RpcConfig.class, MgmtdClientConfig.class, MetricsConfig.class, ExportsConfig.class));
     HOLDERS.put("mount", List.of(FuseConfig.class, ClientConfig.class, MgmtdClientConfig.class,
         MetaClientConfig.class, StorageClientConfig.class, RpcConfig.class, MetricsConfig.class));
+    HOLDERS.put("metalogger", List.of(io.catena.metalogger.MetaloggerConfig.class, RpcConfig.class));
     HOLDERS.put("monitor", List.of(MetricsConfig.class, MonitorConfig.class, WebConfig.class,
         MgmtdClientConfig.class, RpcConfig.class));
   }

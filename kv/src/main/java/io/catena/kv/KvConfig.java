@@ -43,6 +43,11 @@ public final class KvConfig {
       .doc("RocksDB memtable size; also how much WAL is written before the WAL file is switched (and an old one"
           + " can be reused, see kv.rocksdb.recycle_wal_files).");
 
+  public static final Key<DataSize> ROCKSDB_CHANGE_FEED_SIZE = Key.dataSize("kv.rocksdb.change_feed_size")
+      .defaultValue("32MiB").range("0B", "4GiB")
+      .doc("Memory for the newest committed write batches, kept for metadata loggers (`catena metalogger`) to"
+          + " stream; a logger that falls further behind takes a new checkpoint. 0 turns the feed off.");
+
   public static final Key<Duration> ROCKSDB_GROUP_COMMIT_WAIT = Key.duration("kv.rocksdb.group_commit_wait")
       .defaultValue("1ms").range("0s", "10ms")
       .doc("Longest the committer holds a batch open for commits it expects (as many as the last batch plus those"

@@ -83,8 +83,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RocksKvEngine implements KvEngine, EngineCore {
   private static final Logger LOG = LoggerFactory.getLogger(RocksKvEngine.class);
-  private static final byte[] META_CF = "catena_meta".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] VERSION_KEY = "committed_version".getBytes(StandardCharsets.UTF_8);
+  static final byte[] META_CF = "catena_meta".getBytes(StandardCharsets.UTF_8);
+  static final byte[] VERSION_KEY = "committed_version".getBytes(StandardCharsets.UTF_8);
   private static final Pending POISON = new Pending(null);
 
   static {
@@ -133,6 +133,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   private final LinkedBlockingQueue<List<Pending>> completions = new LinkedBlockingQueue<>();
   private volatile boolean closed;
   private volatile long committedVersion;
+  private final ChangeFeed feed;
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong commits = new AtomicLong();
 
@@ -169,6 +170,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     this.committedVersion = v == null ? 0 : ByteBuffer.wrap(v).getLong();
     this.resolver = new Resolver(KvConfig.get(config, KvConfig.CONFLICT_WINDOW), 1_000_000, committedVersion);
     publish(committedVersion);
+    this.feed = new ChangeFeed(KvConfig.get(config, KvConfig.ROCKSDB_CHANGE_FEED_SIZE).bytes(), committedVersion);
     this.committer = Thread.ofPlatform().name("kv-committer " + dir).daemon(true).unstarted(this::commitLoop);
     this.completer = Thread.ofPlatform().name("kv-completer " + dir).daemon(true).unstarted(this::completeLoop);
     completer.start();
@@ -232,6 +234,29 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
 
   public long commitCount() {
     return commits.get();
+  }
+
+  /** The newest committed write batches, for metadata loggers ({@code kv.rocksdb.change_feed_size}). */
+  public ChangeFeed changeFeed() {
+    return feed;
+  }
+
+  /**
+   * Holds the current read version's snapshot until closed, for a checkpoint that takes longer than the conflict
+   * window allows a transaction: the keys of the data column family at that version, in order.
+   */
+  public PinnedSnapshot pinSnapshot() {
+    enter();
+    try {
+      while (true) {
+        SnapRef ref = current.get();
+        if (ref.tryAcquire()) {
+          return new PinnedSnapshot(ref.version, ref);
+        }
+      }
+    } finally {
+      exit();
+    }
   }
 
   @Override
@@ -425,6 +450,9 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
       return;
     }
     lastWriteNanos = System.nanoTime() - writeStart;
+    if (feed.enabled()) {
+      feed.append(committedVersion, v, now, wb.data()); // before any caller hears of it: loggers miss nothing
+    }
     // Those written now come back soon (closed loops), those queued meanwhile are waiting already.
     inFlight = Math.max(1, batch.size() + queue.size());
     committedVersion = v;

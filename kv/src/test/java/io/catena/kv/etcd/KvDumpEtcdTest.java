@@ -1,0 +1,43 @@
+package io.catena.kv.etcd;
+
+import io.catena.common.config.Config;
+import io.catena.common.config.ConfigSchema;
+import io.catena.kv.KvConfig;
+import io.catena.kv.KvDumpTest;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code admin backup} / {@code restore} with a real etcd on either side (see {@link KvDumpTest}). */
+class KvDumpEtcdTest {
+  private static EtcdProcess etcd;
+  private static final Config CONFIG = Config.defaults(ConfigSchema.fromHolders(KvConfig.class, EtcdConfig.class))
+      .withUpdates(Map.of(), "test", false);
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void startEtcd() {
+    TestLogs.quietGrpc();
+    etcd = EtcdProcess.start();
+  }
+
+  @AfterAll
+  static void stopEtcd() {
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  @Test
+  void etcdToRocksdb_roundTrip() {
+    KvDumpTest.roundTrip(tmp, CONFIG, etcd.url(EtcdProcess.uniquePrefix("dump")), "rocksdb://" + tmp.resolve("r"));
+  }
+
+  @Test
+  void memToEtcd_roundTrip() {
+    KvDumpTest.roundTrip(tmp, CONFIG, "mem://", etcd.url(EtcdProcess.uniquePrefix("restore")));
+  }
+}
