@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * session is open, it removes the file's chunks through {@link ChunkStorage}, then deletes the inode in a transaction
  * that re-checks (with read conflicts) that the file is still unlinked and still has no session. Chunks go first: a
  * crash between the two leaves a GC entry that the next pass finishes, never an inode-less chunk. Call
- * {@link #runOnce()} from a scheduler (or a test). Thread-safe: stateless apart from the context; concurrent passes
+ * A file sharing its data with another (a snapshot, see {@link DataRefs}) drops its reference instead of removing
+ * chunks, in the transaction that deletes the inode. Call {@link #runOnce()} from a scheduler (or a test). Thread-safe: stateless apart from the context; concurrent passes
  * on several meta servers are safe (removal is idempotent, the final transaction is conflict-checked).
  */
 public final class GarbageCollector {
@@ -64,14 +65,22 @@ public final class GarbageCollector {
       if (now - unlinkedAt < delayNanos) {
         continue;
       }
+      boolean[] sharedData = new boolean[1];
       Optional<Inode> inode = ctx.runner().read(txn -> {
         Tx tx = new Tx(txn);
-        return tx.hasSessions(ino, false) ? Optional.<Inode>empty() : tx.findInode(ino, false);
+        if (tx.hasSessions(ino, false)) {
+          return Optional.<Inode>empty();
+        }
+        Optional<Inode> i = tx.findInode(ino, false);
+        sharedData[0] = i.isPresent() && i.get().isFile() && i.get().layout() != null
+            && tx.get(MetaKeys.dataRef(DataRefs.dataOf(i.get())), false).isPresent();
+        return i;
       });
       if (inode.isEmpty()) {
         continue;
       }
-      if (inode.get().layout() != null) {
+      if (inode.get().layout() != null && !sharedData[0]) {
+        // Chunks named by data another file (a snapshot) still names stay: only the last file's removal frees them.
         ctx.storage().removeChunks(ino, inode.get().layout());
       }
       boolean done = ctx.runner().run(txn -> {
@@ -83,6 +92,9 @@ public final class GarbageCollector {
         if (i.isPresent() && i.get().nlink() > 0) {
           tx.clear(MetaKeys.gc(ino)); // should not happen: a linked inode in the GC area; keep it alive
           return false;
+        }
+        if (sharedData[0] && i.isPresent() && !DataRefs.release(tx, DataRefs.dataOf(i.get()))) {
+          return false; // the other files went meanwhile: the next pass removes the chunks, then the inode
         }
         tx.deleteInode(ino);
         return true;

@@ -20,6 +20,7 @@ import io.catena.meta.QuotaUsage;
 import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.SetAttr;
+import io.catena.meta.SnapshotResult;
 import io.catena.meta.StatFs;
 import io.catena.meta.UserInfo;
 import java.time.Clock;
@@ -44,6 +45,8 @@ public final class KvMetaService implements MetaService {
   private final int readdirMax;
   private final ParentLocks parentLocks = new ParentLocks();
   private final DirBatcher batcher;
+  private final CopyOnWrite cow;
+  private final SnapshotOp snapshots;
 
   public KvMetaService(TransactionRunner runner, Clock clock, Config config, ChainTableSource chainTables,
       ChunkStorage storage) {
@@ -56,6 +59,8 @@ public final class KvMetaService implements MetaService {
     this.idem = new Idempotency(config.get(MetaConfig.IDEMPOTENCY_TTL).toNanos());
     this.readdirMax = config.get(MetaConfig.READDIR_PAGE);
     this.batcher = new DirBatcher(runner);
+    this.cow = new CopyOnWrite(ctx);
+    this.snapshots = new SnapshotOp(ctx, this);
   }
 
   /**
@@ -198,6 +203,11 @@ public final class KvMetaService implements MetaService {
       truncated[0] = o.truncated();
       return o.result();
     });
+    if (OpenFlags.writable(flags) && r.inode().isFile()) {
+      // After the session exists no snapshot shares the file again; before any byte is written it gets its own data.
+      Inode mine = cow.ensurePrivate(r.inode().id(), !truncated[0]);
+      r = new OpenResult(mine, r.sessionId());
+    }
     if (truncated[0]) {
       ctx.storage.truncate(r.inode().id(), r.inode().layout(), 0);
     }
@@ -209,10 +219,14 @@ public final class KvMetaService implements MetaService {
     long sid = OpenFlags.writable(flags) ? ctx.ids.next() : 0;
     long now = ctx.nowNanos();
     FileOps.Opened o = write(tx -> files.open(tx, user, ino, flags, clientId, sid, now));
-    if (o.truncated()) {
-      ctx.storage.truncate(ino, o.result().inode().layout(), 0);
+    OpenResult r = o.result();
+    if ((OpenFlags.writable(flags) || o.truncated()) && r.inode().isFile()) {
+      r = new OpenResult(cow.ensurePrivate(ino, !o.truncated()), r.sessionId()); // see create
     }
-    return o.result();
+    if (o.truncated()) {
+      ctx.storage.truncate(ino, r.inode().layout(), 0);
+    }
+    return r;
   }
 
   @Override
@@ -331,7 +345,9 @@ public final class KvMetaService implements MetaService {
     long now = ctx.nowNanos();
     AttrOps.Result r = write(tx -> attrs.setattr(tx, user, ino, attr, now));
     if (r.truncated()) {
-      ctx.storage.truncate(ino, r.inode().layout(), r.inode().length());
+      Inode mine = cow.ensurePrivate(ino, true); // a truncate changes bytes: never those a snapshot shares
+      ctx.storage.truncate(ino, mine.layout(), r.inode().length());
+      return r.inode().withLayout(mine.layout());
     }
     return r.inode();
   }
@@ -387,6 +403,14 @@ public final class KvMetaService implements MetaService {
       XattrOps.remove(tx, user, ino, name, now);
       return null;
     });
+  }
+
+  @Override
+  public SnapshotResult snapshot(UserInfo user, long src, long dstParent, String dstName, RequestId req) {
+    if (req != null && read(tx -> idem.prior(tx, req, ctx.nowNanos())).isPresent()) {
+      return new SnapshotResult(0, 0, 0, 0, 0); // made before: the first reply was lost
+    }
+    return snapshots.run(user, src, dstParent, dstName, req);
   }
 
   @Override
