@@ -1,6 +1,7 @@
 package io.catena.meta.store;
 
 import static io.catena.meta.store.PermissionChecker.R;
+import static io.catena.meta.store.PermissionChecker.W;
 import static io.catena.meta.store.PermissionChecker.X;
 
 import io.catena.common.CatenaException;
@@ -85,7 +86,14 @@ final class SnapshotOp {
       Tx tx = new Tx(txn);
       Inode s = tx.inode(src);
       PermissionChecker.check(user, s, s.isDirectory() ? R | X : (s.isFile() ? R : 0));
-      EntryOps.writableDir(tx, user, dstParent);
+      Inode parent = tx.inode(dstParent);
+      if (!parent.isDirectory()) {
+        throw CatenaException.of(Errno.ENOTDIR, "inode %d is not a directory", dstParent);
+      }
+      if (parent.nlink() == 0) {
+        throw CatenaException.of(Errno.ENOENT, "directory %d was removed", dstParent);
+      }
+      PermissionChecker.check(user, parent, W | X);
       if (tx.dent(dstParent, dstName, false).isPresent()) {
         throw CatenaException.of(Errno.EEXIST, "'%s' exists in directory %d", dstName, dstParent);
       }
@@ -116,6 +124,9 @@ final class SnapshotOp {
       Tx tx = new Tx(txn);
       pending.clear();
       Inode s = tx.inodeForUpdate(top.id());
+      if (tx.dent(dstParent, build, true).isPresent()) {
+        throw CatenaException.of(Errno.EBUSY, "another snapshot to '%s' is being made", dstName);
+      }
       copyChild(tx, user, s, dstParent, build, topId, domain, pending, new Counts());
       return null;
     });
