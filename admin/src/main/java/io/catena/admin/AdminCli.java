@@ -37,7 +37,8 @@ import picocli.CommandLine.Command;
         UserCommands.UserSetToken.class,
         FileCommands.Stat.class,
         FileCommands.SetLayout.class,
-        QuotaCommands.SetQuota.class, QuotaCommands.Quota.class, QuotaCommands.RemoveQuota.class
+        QuotaCommands.SetQuota.class, QuotaCommands.Quota.class, QuotaCommands.RemoveQuota.class,
+        SnapshotCommand.class
     },
     footer = {"%nConnection: --data DIR (a `catena up` directory), or --mgmtd ADDRESS and --token-file FILE "
         + "(or CATENA_RPC_AUTH_TOKEN).", "Exit codes: 0 done, 1 refused or failed, 2 bad usage, 3 cluster "
