@@ -62,7 +62,8 @@ final class SnapshotCommand extends AdminCall.Remote {
     return switch (e.errno()) {
       case ENOENT -> "check the paths: they are resolved inside Catena from its root, not on this machine";
       case EEXIST -> "choose a new name: a snapshot never replaces what is there";
-      case EINVAL -> "a directory cannot be snapshotted into itself";
+      case EINVAL -> e.getMessage().contains("itself") ? "choose a destination outside the source directory"
+          : "give absolute paths inside Catena, the destination ending in a new name, e.g. /snapshots/a-monday";
       case EDQUOT -> "the snapshot counts its logical size toward the quota above " + dst;
       case ETIMEDOUT -> "a large tree may take longer: run it again with a longer --timeout (it starts over)";
       default -> null;
