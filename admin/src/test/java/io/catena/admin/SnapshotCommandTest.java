@@ -38,7 +38,8 @@ class SnapshotCommandTest {
   void start() {
     c = new AdminTestCluster();
     c.registerStorage(10001, 10002);
-    c.mgmtd.createTargets(AdminTestCluster.CLUSTER, List.of(new TargetSpec(11, 10001, 0), new TargetSpec(21, 10002, 0)));
+    c.mgmtd.createTargets(AdminTestCluster.CLUSTER,
+        List.of(new TargetSpec(11, 10001, 0), new TargetSpec(21, 10002, 0)));
     c.mgmtd.uploadChains(AdminTestCluster.CLUSTER, List.of(new ChainSpec(1, List.of(11L, 21L))));
     c.mgmtd.uploadChainTable(AdminTestCluster.CLUSTER, 1, List.of(1L));
     rpc = Rpc.client(AdminTestCluster.config());

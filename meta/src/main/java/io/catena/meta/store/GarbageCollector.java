@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
  * Removes unlinked files from the GC area: once {@code meta.gc_delay} has passed since the unlink and no write
  * session is open, it removes the file's chunks through {@link ChunkStorage}, then deletes the inode in a transaction
  * that re-checks (with read conflicts) that the file is still unlinked and still has no session. Chunks go first: a
- * crash between the two leaves a GC entry that the next pass finishes, never an inode-less chunk. Call
- * A file sharing its data with another (a snapshot, see {@link DataRefs}) drops its reference instead of removing
- * chunks, in the transaction that deletes the inode. Call {@link #runOnce()} from a scheduler (or a test). Thread-safe: stateless apart from the context; concurrent passes
- * on several meta servers are safe (removal is idempotent, the final transaction is conflict-checked).
+ * crash between the two leaves a GC entry that the next pass finishes, never an inode-less chunk. A file sharing
+ * its data with another (a snapshot, see {@link DataRefs}) drops its reference instead of removing chunks, in the
+ * transaction that deletes the inode. Call {@link #runOnce()} from a scheduler (or a test). Thread-safe: stateless
+ * apart from the context; concurrent passes on several meta servers are safe (removal is idempotent, the final transaction is conflict-checked).
  */
 public final class GarbageCollector {
   private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
