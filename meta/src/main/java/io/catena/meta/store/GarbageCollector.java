@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * crash between the two leaves a GC entry that the next pass finishes, never an inode-less chunk. A file sharing
  * its data with another (a snapshot, see {@link DataRefs}) drops its reference instead of removing chunks, in the
  * transaction that deletes the inode. Call {@link #runOnce()} from a scheduler (or a test). Thread-safe: stateless
- * apart from the context; concurrent passes on several meta servers are safe (removal is idempotent, the final transaction is conflict-checked).
+ * apart from the context; concurrent passes on several meta servers are safe (removal is idempotent, the final
+ * transaction is conflict-checked).
  */
 public final class GarbageCollector {
   private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
