@@ -166,6 +166,17 @@ class SnapshotTest {
   }
 
   @Test
+  void readOnlyOpenWithOTrunc_neverCutsSharedData() {
+    Inode a = written(ALICE, tmp, "a", 4096);
+    m.snapshot(ALICE, a.id(), tmp, "s", null);
+    m.create(ALICE, tmp, "a", 0640, OpenFlags.O_CREAT | OpenFlags.O_RDONLY | OpenFlags.O_TRUNC, "c1", null);
+    assertEquals(0, m.getattr(ALICE, a.id()).length());
+    assertNotEquals(data(a), data(m.getattr(ALICE, a.id())));
+    assertFalse(f.storage.truncatedTo.containsKey(data(a)), "the snapshot's bytes are untouched");
+    assertEquals(4096, at(tmp, "s").length());
+  }
+
+  @Test
   void truncateBySetattr_copiesFirstAndCutsOnlyTheCopy() {
     Inode a = written(ALICE, tmp, "a", 4096);
     m.snapshot(ALICE, a.id(), tmp, "s", null);

@@ -203,7 +203,7 @@ public final class KvMetaService implements MetaService {
       truncated[0] = o.truncated();
       return o.result();
     });
-    if (OpenFlags.writable(flags) && r.inode().isFile()) {
+    if ((OpenFlags.writable(flags) || truncated[0]) && r.inode().isFile()) {
       // After the session exists no snapshot shares the file again; before any byte is written it gets its own data.
       Inode mine = cow.ensurePrivate(r.inode().id(), !truncated[0]);
       r = new OpenResult(mine, r.sessionId());
