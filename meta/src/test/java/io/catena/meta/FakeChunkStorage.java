@@ -32,9 +32,15 @@ public final class FakeChunkStorage implements ChunkStorage {
   public long copyChunks(Layout layout, long fromData, long toData) {
     long n = lengths.getOrDefault(fromData, 0L);
     lengths.put(toData, n);
+    if (failCopies) {
+      throw io.catena.common.CatenaException.of(io.catena.common.Errno.EIO, "copy of %d failed", fromData);
+    }
     copies.incrementAndGet();
     return n;
   }
+
+  /** Copies store their bytes, then fail: what a meta server dying in the middle of a copy leaves. */
+  public volatile boolean failCopies;
 
   public final java.util.concurrent.atomic.AtomicInteger copies = new java.util.concurrent.atomic.AtomicInteger();
 

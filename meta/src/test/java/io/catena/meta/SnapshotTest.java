@@ -177,6 +177,30 @@ class SnapshotTest {
   }
 
   @Test
+  void copyThatNeverCommits_failsTheOpen_andItsChunksAreRemovedAfterTheOrphanAge() {
+    Inode a = written(ALICE, tmp, "a", 100);
+    m.snapshot(ALICE, a.id(), tmp, "s", null);
+    f.storage.failCopies = true;
+    expect(Errno.EIO, () -> m.open(ALICE, a.id(), OpenFlags.O_WRONLY, "c1"));
+    f.storage.failCopies = false;
+    assertEquals(data(a), data(m.getattr(ALICE, a.id())), "still sharing");
+    long orphan = f.storage.lengths.keySet().stream().filter(d -> d != data(a)).findFirst().orElseThrow();
+    f.clock.advance(Duration.ofMinutes(10));
+    gc.runOnce();
+    assertFalse(f.storage.removed.contains(orphan), "younger than meta.cow_orphan_age: may still commit");
+    f.clock.advance(Duration.ofHours(1));
+    gc.runOnce();
+    assertTrue(f.storage.removed.contains(orphan), "the copy nobody committed is removed");
+    assertFalse(f.storage.removed.contains(data(a)));
+    OpenResult w = m.open(ALICE, a.id(), OpenFlags.O_WRONLY, "c1"); // the next open copies again, and commits
+    assertNotEquals(data(a), data(w.inode()));
+    m.close(ALICE, a.id(), w.sessionId(), false);
+    m.unlink(ALICE, tmp, "a", null);
+    collect(); // no write session was left behind by the failed open
+    expect(Errno.ENOENT, () -> m.getattr(ALICE, a.id()));
+  }
+
+  @Test
   void truncateBySetattr_copiesFirstAndCutsOnlyTheCopy() {
     Inode a = written(ALICE, tmp, "a", 4096);
     m.snapshot(ALICE, a.id(), tmp, "s", null);

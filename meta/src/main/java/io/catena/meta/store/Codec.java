@@ -92,6 +92,32 @@ public final class Codec {
     });
   }
 
+  /** A copy-on-write in progress: the layout of the copy (its data id included) and when it began. */
+  public record CowIntent(Layout layout, long startedNanos) {}
+
+  public static byte[] encodeCowIntent(Layout l, long startedNanos) {
+    return write(out -> {
+      out.writeByte(V1);
+      out.writeInt(l.chainTableId());
+      out.writeInt(l.chainTableVersion());
+      out.writeInt(l.chunkSize());
+      out.writeInt(l.stripeSize());
+      out.writeInt(l.baseChainIndex());
+      out.writeLong(l.shuffleSeed());
+      out.writeLong(l.dataId());
+      out.writeLong(startedNanos);
+    });
+  }
+
+  public static CowIntent decodeCowIntent(byte[] b) {
+    return read(b, in -> {
+      version(in, "copy-on-write intent");
+      Layout l = new Layout(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readLong(),
+          in.readLong());
+      return new CowIntent(l, in.readLong());
+    });
+  }
+
   public static byte[] encodeLong(long v) {
     return write(out -> {
       out.writeByte(V1);

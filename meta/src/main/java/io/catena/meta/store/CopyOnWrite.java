@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * one transaction points the file at the copy and drops its reference to the shared data. Called after an open for
  * writing (whose write session keeps new snapshots from sharing the file again, see {@link SnapshotOp}) and before a
  * truncate reaches storage. Two concurrent callers each copy; the first to commit wins and the other removes its
- * copy. Thread-safe: stateless apart from the shared context.
+ * copy. A copy whose meta server dies before the commit leaves an intent record ({@link MetaKeys#cowIntent}); the
+ * garbage collector removes its chunks after {@code meta.cow_orphan_age}. Thread-safe: stateless apart from the
+ * shared context.
  */
 final class CopyOnWrite {
   private static final Logger LOG = LoggerFactory.getLogger(CopyOnWrite.class);
@@ -52,10 +54,20 @@ final class CopyOnWrite {
     long fresh = ctx.ids.next(); // an inode id no file uses: no chunk is named by it yet
     Layout own = before.layout().withDataId(fresh);
     if (keepBytes) {
+      // Recorded first, so the chunks of a copy whose meta server dies before the commit are found and removed.
+      byte[] intent = Codec.encodeCowIntent(own, ctx.nowNanos());
+      ctx.runner.run(txn -> {
+        new Tx(txn).set(MetaKeys.cowIntent(fresh), intent);
+        return null;
+      });
       ctx.storage.copyChunks(before.layout(), shared, fresh);
     }
     Optional<Inode> after = ctx.runner.run(txn -> {
       Tx tx = new Tx(txn);
+      if (keepBytes && tx.get(MetaKeys.cowIntent(fresh), true).isEmpty()) {
+        return Optional.<Inode>empty(); // taken for an orphan and removed (a copy slower than meta.cow_orphan_age)
+      }
+      tx.clear(MetaKeys.cowIntent(fresh));
       Optional<Inode> now = tx.findInode(ino, true);
       if (now.isEmpty() || DataRefs.dataOf(now.get()) != shared || !DataRefs.release(tx, shared)) {
         // Another caller gave it a private copy, or the other files naming the data went away (it is ours alone).
@@ -67,11 +79,42 @@ final class CopyOnWrite {
     });
     if (after.isEmpty()) {
       if (keepBytes) {
-        ctx.storage.removeChunks(fresh, own.withDataId(Layout.OWN_DATA));
+        removeCopy(ctx, fresh, own);
       }
       return null;
     }
     LOG.debug("inode {} now writes data {} (was sharing {})", ino, fresh, shared);
     return after.get();
+  }
+
+  /** Removes the chunks copied to {@code fresh} and then its intent record. */
+  static void removeCopy(MetaContext ctx, long fresh, Layout own) {
+    ctx.storage.removeChunks(fresh, own.withDataId(Layout.OWN_DATA));
+    ctx.runner.run(txn -> {
+      new Tx(txn).clear(MetaKeys.cowIntent(fresh));
+      return null;
+    });
+  }
+
+  /**
+   * Removes the copies of copy-on-writes that began more than {@code maxAgeNanos} ago and never committed (their
+   * meta server died); returns how many. Each commit checks its record is still there, so a copy that was merely
+   * slow is redone, never left pointing at removed chunks.
+   */
+  static int sweepOrphans(MetaContext ctx, long now, long maxAgeNanos) {
+    byte[] end = io.catena.kv.Keys.strinc(MetaKeys.COWI);
+    int removed = 0;
+    for (io.catena.kv.KeyValue kv : ctx.runner.read(txn -> txn.snapshotGetRange(MetaKeys.COWI, end, 1000, false))
+        .pairs()) {
+      Codec.CowIntent c = Codec.decodeCowIntent(kv.value());
+      if (now - c.startedNanos() > maxAgeNanos) {
+        long fresh = MetaKeys.idOf(kv.key());
+        LOG.warn("removing the chunks of copy-on-write data {}: begun {} s ago and never committed", fresh,
+            (now - c.startedNanos()) / 1_000_000_000L);
+        removeCopy(ctx, fresh, c.layout());
+        removed++;
+      }
+    }
+    return removed;
   }
 }

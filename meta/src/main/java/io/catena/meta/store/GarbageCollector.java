@@ -27,11 +27,13 @@ public final class GarbageCollector {
   private final MetaContext ctx;
   private final long delayNanos;
   private final int batch;
+  private final long orphanAgeNanos;
 
   public GarbageCollector(MetaContext ctx) {
     this.ctx = ctx;
     this.delayNanos = ctx.config().get(MetaConfig.GC_DELAY).toNanos();
     this.batch = ctx.config().get(MetaConfig.GC_BATCH);
+    this.orphanAgeNanos = ctx.config().get(MetaConfig.COW_ORPHAN_AGE).toNanos();
   }
 
   /**
@@ -40,6 +42,7 @@ public final class GarbageCollector {
    */
   public int runOnce() {
     long now = ctx.nowNanos();
+    CopyOnWrite.sweepOrphans(ctx, now, orphanAgeNanos);
     int removed = 0;
     byte[] begin = MetaKeys.GCQ;
     byte[] end = Keys.strinc(MetaKeys.GCQ);

@@ -205,8 +205,7 @@ public final class KvMetaService implements MetaService {
     });
     if ((OpenFlags.writable(flags) || truncated[0]) && r.inode().isFile()) {
       // After the session exists no snapshot shares the file again; before any byte is written it gets its own data.
-      Inode mine = cow.ensurePrivate(r.inode().id(), !truncated[0]);
-      r = new OpenResult(mine, r.sessionId());
+      r = new OpenResult(privateOrClose(r, !truncated[0]), r.sessionId());
     }
     if (truncated[0]) {
       ctx.storage.truncate(r.inode().id(), r.inode().layout(), 0);
@@ -221,12 +220,31 @@ public final class KvMetaService implements MetaService {
     FileOps.Opened o = write(tx -> files.open(tx, user, ino, flags, clientId, sid, now));
     OpenResult r = o.result();
     if ((OpenFlags.writable(flags) || o.truncated()) && r.inode().isFile()) {
-      r = new OpenResult(cow.ensurePrivate(ino, !o.truncated()), r.sessionId()); // see create
+      r = new OpenResult(privateOrClose(r, !o.truncated()), r.sessionId()); // see create
     }
     if (o.truncated()) {
       ctx.storage.truncate(ino, r.inode().layout(), 0);
     }
     return r;
+  }
+
+  /** {@link CopyOnWrite#ensurePrivate}; if it fails, the open fails whole: its write session is closed again. */
+  private Inode privateOrClose(OpenResult r, boolean keepBytes) {
+    try {
+      return cow.ensurePrivate(r.inode().id(), keepBytes);
+    } catch (RuntimeException e) {
+      if (r.sessionId() != 0) {
+        try {
+          write(tx -> {
+            FileOps.closeSession(tx, r.inode().id(), r.sessionId());
+            return null;
+          });
+        } catch (RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
+      }
+      throw e;
+    }
   }
 
   @Override
