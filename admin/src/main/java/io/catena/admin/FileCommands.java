@@ -93,7 +93,7 @@ final class FileCommands {
         t = new Table("CHUNK", "CHUNK ID", "CHAIN", "VERSION", "REPLICAS (target@node STATE, chain order)");
         List<Object> docs = new ArrayList<>();
         for (long c = 0; c < shown; c++) {
-          ChunkId id = new ChunkId(i.id(), c);
+          ChunkId id = new ChunkId(l.dataOwner(i.id()), c);
           if (table.isEmpty()) {
             t.row(c, id, "?", "-", "chain table " + l.chainTableId() + " v" + l.chainTableVersion() + " unknown");
             docs.add(Views.obj("index", c, "chunk_id", id.toString(), "chain_id", null));

@@ -61,7 +61,8 @@ public final class FileLayoutIo {
       ByteBuffer piece = rest.slice(rest.position(), n);
       rest.position(rest.position() + n);
       long chain = ChunkPlacement.chainOf(layout, table, index);
-      parts.add(chunks.write(chain, new ChunkId(inode, index), layout.chunkSize(), inChunk, piece));
+      ChunkId id = new ChunkId(layout.dataOwner(inode), index);
+      parts.add(chunks.write(chain, id, layout.chunkSize(), inChunk, piece));
       pos += n;
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
@@ -97,7 +98,7 @@ public final class FileLayoutIo {
       int n = Math.min(total - done, layout.chunkSize() - inChunk);
       ByteBuffer piece = out.slice(done, n);
       long chain = ChunkPlacement.chainOf(layout, table, index);
-      parts.add(chunks.read(chain, new ChunkId(inode, index), inChunk, piece.duplicate())
+      parts.add(chunks.read(chain, new ChunkId(layout.dataOwner(inode), index), inChunk, piece.duplicate())
           .thenApply(got -> {
             zeroFrom(piece, got); // a hole inside the file
             return n;
@@ -140,7 +141,7 @@ public final class FileLayoutIo {
             int inChunk = (int) (pos % r.layout().chunkSize());
             int n = Math.min(total - done, r.layout().chunkSize() - inChunk);
             pieces.add(new ChunkIo.ChunkRead(ChunkPlacement.chainOf(r.layout(), table, index),
-                new ChunkId(r.inode(), index), inChunk, whole.slice(done, n)));
+                new ChunkId(r.layout().dataOwner(r.inode()), index), inChunk, whole.slice(done, n)));
             pos += n;
             done += n;
           }

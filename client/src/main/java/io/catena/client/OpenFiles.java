@@ -5,11 +5,13 @@ import io.catena.common.Errno;
 import io.catena.common.config.Config;
 import io.catena.meta.Inode;
 import io.catena.meta.MetaService;
+import io.catena.meta.OpenFlags;
 import io.catena.meta.OpenResult;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,8 +29,12 @@ public final class OpenFiles {
    * changes only inside the map's per-key compute, {@link #pipeline} is guarded by the instance monitor.
    */
   static final class OpenInode {
-    /** The inode as its first open found it: layout, and the truncate version length hints carry. */
-    final Inode inode;
+    /**
+     * The inode as its first open found it: layout, and the truncate version length hints carry. A later writable
+     * open replaces it when meta gave the file new data meanwhile (copy-on-write after a snapshot, see
+     * docs/snapshots.md): writes must go to the file's own data, never to data it shares.
+     */
+    volatile Inode inode;
     final AtomicLong length;
     int handles;
     /** Created on the first write that wants write-behind. */
@@ -37,6 +43,15 @@ public final class OpenFiles {
     OpenInode(Inode inode) {
       this.inode = inode;
       this.length = new AtomicLong(inode.length());
+    }
+
+    /** Switches to the layout of a newer open; writes still in flight under the old one finish first. */
+    void relayout(Inode newer) {
+      drain();
+      synchronized (this) {
+        pipeline = null; // it was made for the old layout; the next write makes one for the new
+        inode = newer;
+      }
     }
 
     /** Waits for this inode's writes still in flight here; throws the first that failed. */
@@ -74,6 +89,9 @@ public final class OpenFiles {
     Inode inode = opened.inode();
     OpenInode shared = inodes.compute(inode.id(), (id, cur) -> {
       OpenInode o = cur == null ? new OpenInode(inode) : cur;
+      if (cur != null && OpenFlags.writable(flags) && !Objects.equals(inode.layout(), cur.inode.layout())) {
+        o.relayout(inode);
+      }
       o.length.accumulateAndGet(inode.length(), Math::max);
       o.handles++;
       return o;

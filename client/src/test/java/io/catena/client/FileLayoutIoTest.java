@@ -78,4 +78,23 @@ class FileLayoutIoTest {
     assertEquals(Errno.ESTALE, failure(io.readBatch(
         List.of(new FileLayoutIo.FileRead(5, LAYOUT, 10, 0, ByteBuffer.allocate(1)))).getFirst()));
   }
+
+  @Test
+  void aLayoutWithADataId_readsAndWritesTheChunksNamedByIt() {
+    FileLayoutIo io = io(TABLE);
+    byte[] data = new byte[150 * 1024];
+    new java.util.Random(4).nextBytes(data);
+    io.write(5, LAYOUT, 0, ByteBuffer.wrap(data)).join();
+    Layout sharing = LAYOUT.withDataId(5); // inode 6 is a snapshot of inode 5
+    ByteBuffer got = ByteBuffer.allocate(data.length);
+    assertEquals(data.length, io.read(6, sharing, data.length, 0, got).join());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(data, got.array());
+    ByteBuffer own = ByteBuffer.allocate(10);
+    assertEquals(10, io.read(6, LAYOUT, 10, 0, own).join());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[10], own.array(), "inode 6's own chunks: none");
+    io.write(7, LAYOUT.withDataId(70), 0, ByteBuffer.wrap(new byte[] {9})).join();
+    ByteBuffer seventy = ByteBuffer.allocate(1);
+    io.read(70, LAYOUT, 1, 0, seventy).join();
+    assertEquals(9, seventy.get(0), "a write goes to the chunks named by the data id");
+  }
 }

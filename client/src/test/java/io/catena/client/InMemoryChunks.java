@@ -5,6 +5,7 @@ import io.catena.meta.ChunkStorage;
 import io.catena.meta.Layout;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +46,8 @@ public final class InMemoryChunks implements ChunkIo, ChunkStorage {
   }
 
   @Override
-  public long queryLength(long inode, Layout layout) {
+  public long queryLength(long file, Layout layout) {
+    long inode = layout.dataOwner(file);
     long len = 0;
     for (var e : chunks.entrySet()) {
       if (e.getKey().chunk().inode() == inode) {
@@ -56,12 +58,14 @@ public final class InMemoryChunks implements ChunkIo, ChunkStorage {
   }
 
   @Override
-  public void removeChunks(long inode, Layout layout) {
+  public void removeChunks(long file, Layout layout) {
+    long inode = layout.dataOwner(file);
     chunks.keySet().removeIf(k -> k.chunk().inode() == inode);
   }
 
   @Override
-  public void truncate(long inode, Layout layout, long length) {
+  public void truncate(long file, Layout layout, long length) {
+    long inode = layout.dataOwner(file);
     for (var e : chunks.entrySet()) {
       ChunkId c = e.getKey().chunk();
       if (c.inode() != inode) {
@@ -74,5 +78,15 @@ public final class InMemoryChunks implements ChunkIo, ChunkStorage {
         chunks.put(e.getKey(), Arrays.copyOf(e.getValue(), (int) (length - start)));
       }
     }
+  }
+
+  @Override
+  public long copyChunks(Layout layout, long fromData, long toData) {
+    for (var e : List.copyOf(chunks.entrySet())) {
+      if (e.getKey().chunk().inode() == fromData) {
+        chunks.put(new Key(e.getKey().chain(), new ChunkId(toData, e.getKey().chunk().index())), e.getValue().clone());
+      }
+    }
+    return queryLength(fromData, layout.withDataId(Layout.OWN_DATA));
   }
 }

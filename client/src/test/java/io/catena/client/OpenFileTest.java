@@ -280,4 +280,25 @@ class OpenFileTest {
     b.close(ROOT);
     writeOnly.close(ROOT);
   }
+
+  @Test
+  void afterASnapshot_aWritableOpenMovesEveryHandleOfThisClientToTheFilesOwnData_andTheSnapshotKeepsItsBytes() {
+    OpenFiles files = files(Map.of());
+    OpenFile created = create(files, MetaService.ROOT, "f");
+    created.write(ROOT, 0, bytes("hello world"));
+    created.close(ROOT);
+    meta.snapshot(ROOT, created.inode().id(), MetaService.ROOT, "snap", request());
+
+    OpenFile reader = open(files, created.inode(), OpenFlags.O_RDONLY); // opened while the data is shared
+    OpenFile writer = open(files, created.inode(), OpenFlags.O_WRONLY);
+    writer.write(ROOT, 0, bytes("HELLO"));
+    assertEquals("HELLO world", read(reader, 0, 100), "the reader on this client sees the write");
+    writer.close(ROOT);
+    reader.close(ROOT);
+
+    Inode snap = meta.lookup(ROOT, MetaService.ROOT, "snap");
+    OpenFile s = open(files, snap, OpenFlags.O_RDONLY);
+    assertEquals("hello world", read(s, 0, 100));
+    s.close(ROOT);
+  }
 }

@@ -18,6 +18,11 @@ public interface ChunkStorage {
 
     @Override
     public void truncate(long inode, Layout layout, long length) {}
+
+    @Override
+    public long copyChunks(Layout layout, long fromData, long toData) {
+      return 0;
+    }
   };
 
   /**
@@ -31,6 +36,16 @@ public interface ChunkStorage {
 
   /** Removes the file's bytes from {@code length} on (whole chunks beyond it, and the tail of the last chunk). */
   void truncate(long inode, Layout layout, long length);
+
+  /**
+   * Copies every chunk named by data id {@code fromData} to the same index under {@code toData}, each on its own
+   * chain (placement depends on the layout and the index only, so both names live on the same chain); returns the
+   * length of the copy. Used to give a file sharing its data copy-on-write its private copy (docs/snapshots.md).
+   * Chunks already under {@code toData} are overwritten; the caller makes sure nobody writes {@code fromData}.
+   */
+  default long copyChunks(Layout layout, long fromData, long toData) {
+    throw new UnsupportedOperationException("this storage cannot copy chunks");
+  }
 
   /** Total and free bytes over all storage targets, for statfs. */
   default long[] space() {

@@ -109,6 +109,16 @@ public interface MetaService {
   long removeRecursive(UserInfo user, long parent, String name, RequestId req);
 
   /**
+   * mfsmakesnapshot: a copy of inode {@code src} (a file, a directory tree, a symlink...) named {@code dstName} in
+   * directory {@code dstParent}, whose regular files share their source's chunks copy-on-write until either side
+   * changes them (docs/snapshots.md). Needs read (and search) permission on what is copied and write permission on
+   * {@code dstParent}; root keeps owners, anyone else owns the copy. Built under a hidden name and renamed into
+   * place, so the destination appears whole or not at all; EEXIST if it exists, EINVAL for a directory into itself,
+   * EDQUOT past a quota (counted by logical size).
+   */
+  SnapshotResult snapshot(UserInfo user, long src, long dstParent, String dstName, RequestId req);
+
+  /**
    * Takes, converts or releases an advisory lock (flock(2) with LOCK_NB, fcntl(2) F_SETLK) for the client's lock
    * owner; fails with EAGAIN if another owner holds a conflicting lock. Blocking waits (F_SETLKW) are the client's:
    * it retries. Locks of clients whose session ends are dropped by the session pruner.

@@ -12,20 +12,37 @@ public final class FakeChunkStorage implements ChunkStorage {
 
   @Override
   public long queryLength(long inode, Layout layout) {
-    return lengths.getOrDefault(inode, 0L);
+    return lengths.getOrDefault(layout.dataOwner(inode), 0L);
   }
 
   @Override
   public void removeChunks(long inode, Layout layout) {
-    removed.add(inode);
-    lengths.remove(inode);
+    removed.add(layout.dataOwner(inode));
+    lengths.remove(layout.dataOwner(inode));
   }
 
   @Override
   public void truncate(long inode, Layout layout, long length) {
-    truncatedTo.put(inode, length);
-    lengths.computeIfPresent(inode, (k, v) -> Math.min(v, length));
+    truncatedTo.put(layout.dataOwner(inode), length);
+    lengths.computeIfPresent(layout.dataOwner(inode), (k, v) -> Math.min(v, length));
   }
+
+  /** Lengths are kept per data id (the inode's own id unless a snapshot shares another's). */
+  @Override
+  public long copyChunks(Layout layout, long fromData, long toData) {
+    long n = lengths.getOrDefault(fromData, 0L);
+    lengths.put(toData, n);
+    if (failCopies) {
+      throw io.catena.common.CatenaException.of(io.catena.common.Errno.EIO, "copy of %d failed", fromData);
+    }
+    copies.incrementAndGet();
+    return n;
+  }
+
+  /** Copies store their bytes, then fail: what a meta server dying in the middle of a copy leaves. */
+  public volatile boolean failCopies;
+
+  public final java.util.concurrent.atomic.AtomicInteger copies = new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public long[] space() {

@@ -48,6 +48,9 @@ import io.catena.meta.proto.ReaddirRequest;
 import io.catena.meta.proto.ReadlinkRequest;
 import io.catena.meta.proto.RealpathRequest;
 import io.catena.meta.proto.RemoveRecursiveRequest;
+import io.catena.meta.proto.SnapshotRequest;
+import io.catena.meta.proto.SnapshotResponse;
+import io.catena.meta.SnapshotResult;
 import io.catena.meta.proto.RemoveRequest;
 import io.catena.meta.proto.RemovexattrRequest;
 import io.catena.meta.proto.RenameRequest;
@@ -506,6 +509,14 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
   public long removeRecursive(UserInfo user, long parent, String name, RequestId req) {
     return call(MetaMethods.REMOVE_RECURSIVE, RemoveRecursiveRequest.newBuilder().setUser(u(user))
         .setParent(parent).setName(str(name)).setReq(reqId(req)).build()).getRemoved();
+  }
+
+  @Override
+  public SnapshotResult snapshot(UserInfo user, long src, long dstParent, String dstName, RequestId req) {
+    SnapshotResponse r = call(MetaMethods.SNAPSHOT, SnapshotRequest.newBuilder().setUser(u(user)).setSrc(src)
+        .setDstParent(dstParent).setDstName(str(dstName)).setReq(reqId(req)).build());
+    return new SnapshotResult(r.getDirectories(), r.getSharedFiles(), r.getCopiedFiles(), r.getOthers(),
+        r.getBytes());
   }
 
   @Override

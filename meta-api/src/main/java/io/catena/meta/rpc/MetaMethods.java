@@ -26,6 +26,8 @@ import io.catena.meta.proto.ReadlinkRequest;
 import io.catena.meta.proto.RealpathRequest;
 import io.catena.meta.proto.RemoveRecursiveRequest;
 import io.catena.meta.proto.RemoveRecursiveResponse;
+import io.catena.meta.proto.SnapshotRequest;
+import io.catena.meta.proto.SnapshotResponse;
 import io.catena.meta.proto.RemoveRequest;
 import io.catena.meta.proto.RemovexattrRequest;
 import io.catena.meta.proto.RenameRequest;
@@ -122,12 +124,15 @@ public final class MetaMethods {
       m(32, "RemoveQuota", QuotaRequest.getDefaultInstance(), RemoveQuotaResponse.getDefaultInstance());
   public static final MethodDescriptor<TouchAtimeRequest, Empty> TOUCH_ATIME =
       m(33, "TouchAtime", TouchAtimeRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  // Ids from 60 on: the snapshot group (docs/snapshots.md), apart from the other groups' ids.
+  public static final MethodDescriptor<SnapshotRequest, SnapshotResponse> SNAPSHOT =
+      m(60, "Snapshot", SnapshotRequest.getDefaultInstance(), SnapshotResponse.getDefaultInstance());
 
   /** Every method, for tests that check each one is served. */
   public static final List<MethodDescriptor<?, ?>> ALL = List.of(STATFS, LOOKUP, GETATTR, BATCH_GETATTR, CREATE, OPEN,
       LENGTH_HINT, SYNC, CLOSE, MKDIR, MKNOD, SYMLINK, READLINK, LINK, UNLINK, RMDIR, RENAME, READDIR, SETATTR,
       RESOLVE, REALPATH, ACCESS, GETXATTR, LISTXATTR, SETXATTR, REMOVEXATTR, REMOVE_RECURSIVE, SET_LOCK, GET_LOCK,
-      SET_QUOTA, GET_QUOTA, REMOVE_QUOTA, TOUCH_ATIME);
+      SET_QUOTA, GET_QUOTA, REMOVE_QUOTA, TOUCH_ATIME, SNAPSHOT);
 
   private MetaMethods() {}
 

@@ -68,12 +68,12 @@ public final class MetaWire {
   public static io.catena.meta.proto.Layout layout(Layout l) {
     return io.catena.meta.proto.Layout.newBuilder().setChainTableId(l.chainTableId())
         .setChainTableVersion(l.chainTableVersion()).setChunkSize(l.chunkSize()).setStripeSize(l.stripeSize())
-        .setBaseChainIndex(l.baseChainIndex()).setShuffleSeed(l.shuffleSeed()).build();
+        .setBaseChainIndex(l.baseChainIndex()).setShuffleSeed(l.shuffleSeed()).setDataId(l.dataId()).build();
   }
 
   public static Layout layout(io.catena.meta.proto.Layout l) {
     return new Layout(l.getChainTableId(), l.getChainTableVersion(), l.getChunkSize(), l.getStripeSize(),
-        l.getBaseChainIndex(), l.getShuffleSeed());
+        l.getBaseChainIndex(), l.getShuffleSeed(), l.getDataId());
   }
 
   public static io.catena.meta.proto.Inode inode(Inode i) {

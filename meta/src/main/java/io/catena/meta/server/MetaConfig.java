@@ -32,6 +32,9 @@ public final class MetaConfig {
   public static final Key<Duration> GAUGE_INTERVAL = Key.duration("meta.gauge_interval").defaultValue("15s")
       .min("1s").doc("How often the open write sessions and the garbage-collection backlog are counted for the"
           + " metrics (a snapshot scan of each; never conflicts with operations).");
+  public static final Key<Duration> COW_ORPHAN_AGE = Key.duration("meta.cow_orphan_age").defaultValue("1h")
+      .min("1s").doc("How long a copy-on-write copy of a shared file's chunks (docs/snapshots.md) may take before "
+          + "the garbage collector takes it for the leftover of a crashed meta server and removes what it copied.");
   public static final Key<Integer> GC_BATCH = Key.integer("meta.gc_batch").defaultValue("128")
       .range("1", "100000").doc("Files one garbage-collector pass looks at.");
   public static final Key<Boolean> RPC_INLINE_READS = Key.bool("meta.rpc_inline_reads").defaultValue("false")

@@ -23,6 +23,8 @@ import io.catena.meta.proto.ListxattrResponse;
 import io.catena.meta.proto.OpenResponse;
 import io.catena.meta.proto.RemoveQuotaResponse;
 import io.catena.meta.proto.RemoveRecursiveResponse;
+import io.catena.meta.proto.SnapshotResponse;
+import io.catena.meta.SnapshotResult;
 import io.catena.meta.proto.StringResponse;
 import io.catena.rpc.MethodDescriptor;
 import io.catena.rpc.RpcHandler;
@@ -157,6 +159,12 @@ public final class MetaRpcService {
     on(b, MetaMethods.GET_QUOTA, r -> MetaWire.quota(m.getQuota(user(r.getUser()), r.getIno())));
     on(b, MetaMethods.REMOVE_QUOTA, r -> RemoveQuotaResponse.newBuilder()
         .setExisted(m.removeQuota(user(r.getUser()), r.getIno())).build());
+    on(b, MetaMethods.SNAPSHOT, r -> {
+      SnapshotResult s = m.snapshot(user(r.getUser()), r.getSrc(), r.getDstParent(), r.getDstName(),
+          req(r.hasReq(), r.getReq()));
+      return SnapshotResponse.newBuilder().setDirectories(s.directories()).setSharedFiles(s.sharedFiles())
+          .setCopiedFiles(s.copiedFiles()).setOthers(s.others()).setBytes(s.bytes()).build();
+    });
     on(b, MetaMethods.TOUCH_ATIME, r -> {
       m.touchAtime(user(r.getUser()), r.getIno());
       return EMPTY;

@@ -200,6 +200,11 @@ public final class MetaServer implements AutoCloseable {
     }
 
     @Override
+    public long copyChunks(Layout layout, long fromData, long toData) {
+      return target().copyChunks(layout, fromData, toData);
+    }
+
+    @Override
     public long[] space() {
       MgmtdService m = mgmtd.get();
       ChunkStorage s = storage.get();

@@ -12,6 +12,7 @@ import io.catena.meta.ChunkPlacement;
 import io.catena.meta.ChunkStorage;
 import io.catena.meta.Layout;
 import io.catena.storage.client.StorageClient;
+import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,7 +47,8 @@ public final class StorageChunkStorage implements ChunkStorage {
   }
 
   @Override
-  public long queryLength(long inode, Layout layout) {
+  public long queryLength(long file, Layout layout) {
+    long inode = layout.dataOwner(file);
     List<CompletableFuture<Long>> ends = new ArrayList<>();
     for (long chain : stripeChains(layout)) {
       ends.add(storage.queryLastChunk(chain, ChunkId.firstOf(inode), ChunkId.endOf(inode))
@@ -60,7 +62,8 @@ public final class StorageChunkStorage implements ChunkStorage {
   }
 
   @Override
-  public void removeChunks(long inode, Layout layout) {
+  public void removeChunks(long file, Layout layout) {
+    long inode = layout.dataOwner(file);
     List<CompletableFuture<Long>> all = new ArrayList<>();
     for (long chain : stripeChains(layout)) {
       all.add(storage.removeRange(chain, ChunkId.firstOf(inode), ChunkId.endOf(inode)));
@@ -69,7 +72,8 @@ public final class StorageChunkStorage implements ChunkStorage {
   }
 
   @Override
-  public void truncate(long inode, Layout layout, long length) {
+  public void truncate(long file, Layout layout, long length) {
+    long inode = layout.dataOwner(file);
     long cs = layout.chunkSize();
     long firstGone = (length + cs - 1) / cs; // chunks wholly at or past the new end
     List<CompletableFuture<?>> all = new ArrayList<>();
@@ -88,6 +92,42 @@ public final class StorageChunkStorage implements ChunkStorage {
       Futures.join(storage.truncate(chain, new ChunkId(inode, index), layout.chunkSize(), length - index * cs));
     }
   }
+
+  /**
+   * Reads each chunk of {@code fromData} and writes it under {@code toData} on the same chain, {@link #COPY_WINDOW}
+   * chunks at a time; missing chunks (holes) stay missing. The bytes pass through this meta server, never a client.
+   */
+  @Override
+  public long copyChunks(Layout layout, long fromData, long toData) {
+    long length = queryLength(fromData, layout.withDataId(Layout.OWN_DATA));
+    long count = (length + layout.chunkSize() - 1) / layout.chunkSize();
+    RoutingInfo info = routing.current();
+    ChainTable table = info.chainTable(layout.chainTableId(), layout.chainTableVersion())
+        .or(() -> routing.refresh(info.version()).chainTable(layout.chainTableId(), layout.chainTableVersion()))
+        .orElseThrow(() -> CatenaException.retryable(Errno.ESTALE, "chain table %d v%d is not in routing info",
+            layout.chainTableId(), layout.chainTableVersion()));
+    for (long first = 0; first < count; first += COPY_WINDOW) {
+      List<CompletableFuture<?>> window = new ArrayList<>();
+      for (long k = first; k < Math.min(count, first + COPY_WINDOW); k++) {
+        long chain = ChunkPlacement.chainOf(layout, table, k);
+        ChunkId to = new ChunkId(toData, k);
+        window.add(storage.read(chain, new ChunkId(fromData, k), 0, layout.chunkSize()).thenCompose(d -> {
+          byte[] bytes;
+          try (d) {
+            bytes = d.data().toArray();
+          }
+          if (bytes.length == 0) {
+            return CompletableFuture.completedFuture(null);
+          }
+          return storage.write(chain, to, layout.chunkSize(), 0, Unpooled.wrappedBuffer(bytes));
+        }));
+      }
+      window.forEach(Futures::join);
+    }
+    return length;
+  }
+
+  private static final int COPY_WINDOW = 8;
 
   @Override
   public long[] space() {

@@ -92,6 +92,32 @@ public final class Codec {
     });
   }
 
+  /** A copy-on-write in progress: the layout of the copy (its data id included) and when it began. */
+  public record CowIntent(Layout layout, long startedNanos) {}
+
+  public static byte[] encodeCowIntent(Layout l, long startedNanos) {
+    return write(out -> {
+      out.writeByte(V1);
+      out.writeInt(l.chainTableId());
+      out.writeInt(l.chainTableVersion());
+      out.writeInt(l.chunkSize());
+      out.writeInt(l.stripeSize());
+      out.writeInt(l.baseChainIndex());
+      out.writeLong(l.shuffleSeed());
+      out.writeLong(l.dataId());
+      out.writeLong(startedNanos);
+    });
+  }
+
+  public static CowIntent decodeCowIntent(byte[] b) {
+    return read(b, in -> {
+      version(in, "copy-on-write intent");
+      Layout l = new Layout(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readLong(),
+          in.readLong());
+      return new CowIntent(l, in.readLong());
+    });
+  }
+
   public static byte[] encodeLong(long v) {
     return write(out -> {
       out.writeByte(V1);
@@ -217,6 +243,7 @@ public final class Codec {
   /** Bytes of an inode body (id included) with the given UTF-8 forms of its target and name. */
   private static int inodeBodySize(Inode i, byte[] target, byte[] name) {
     return 8 + 1 + 2 + 4 + 4 + 4 + 7 * 8 + 1 + (i.layout() == null ? 0 : 5 * 4 + 8)
+        + (i.layout() == null || i.layout().dataId() == Layout.OWN_DATA ? 0 : 8)
         + 4 + (target == null ? 0 : target.length) + 4 + (name == null ? 0 : name.length);
   }
 
@@ -225,10 +252,14 @@ public final class Codec {
         .putInt(i.nlink()).putLong(i.length()).putLong(i.truncateVersion()).putLong(i.atime()).putLong(i.mtime())
         .putLong(i.ctime()).putLong(i.rdev()).putLong(i.parent());
     Layout l = i.layout();
-    b.put((byte) (l != null ? 1 : 0));
+    // 0: no layout, 1: a layout, 2: a layout with a data id (shared data, docs/snapshots.md) after it
+    b.put((byte) (l == null ? 0 : l.dataId() == Layout.OWN_DATA ? 1 : 2));
     if (l != null) {
       b.putInt(l.chainTableId()).putInt(l.chainTableVersion()).putInt(l.chunkSize()).putInt(l.stripeSize())
           .putInt(l.baseChainIndex()).putLong(l.shuffleSeed());
+      if (l.dataId() != Layout.OWN_DATA) {
+        b.putLong(l.dataId());
+      }
     }
     putBytes(b, target);
     putBytes(b, name);
@@ -257,8 +288,10 @@ public final class Codec {
     long rdev = b.getLong();
     long parent = b.getLong();
     Layout l = null;
-    if (b.get() != 0) {
-      l = new Layout(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getLong());
+    byte hasLayout = b.get();
+    if (hasLayout != 0) {
+      l = new Layout(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getLong(),
+          hasLayout == 2 ? b.getLong() : Layout.OWN_DATA);
     }
     String target = getString(b);
     String name = getString(b);

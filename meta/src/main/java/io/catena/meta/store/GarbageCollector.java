@@ -15,10 +15,12 @@ import org.slf4j.LoggerFactory;
  * Removes unlinked files from the GC area: once {@code meta.gc_delay} has passed since the unlink and no write
  * session is open, it removes the file's chunks through {@link ChunkStorage}, then deletes the inode in a transaction
  * that re-checks (with read conflicts) that the file is still unlinked and still has no session. Chunks go first: a
- * crash between the two leaves a GC entry that the next pass finishes, never an inode-less chunk. Call
- * {@link #runOnce()} from a scheduler (or a test). Each pass first moves expired trash entries to the GC area
- * ({@link KvTrashService#expire}). Thread-safe: stateless apart from the context; concurrent passes
- * on several meta servers are safe (removal is idempotent, the final transaction is conflict-checked).
+ * crash between the two leaves a GC entry that the next pass finishes, never an inode-less chunk. A file sharing
+ * its data with another (a snapshot, see {@link DataRefs}) drops its reference instead of removing chunks, in the
+ * transaction that deletes the inode. Call {@link #runOnce()} from a scheduler (or a test). Each pass first moves
+ * expired trash entries to the GC area ({@link KvTrashService#expire}). Thread-safe: stateless apart from the
+ * context; concurrent passes on several meta servers are safe (removal is idempotent, the final transaction is
+ * conflict-checked).
  */
 public final class GarbageCollector {
   private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
@@ -27,12 +29,14 @@ public final class GarbageCollector {
   private final long delayNanos;
   private final int batch;
   private final KvTrashService trash;
+  private final long orphanAgeNanos;
 
   public GarbageCollector(MetaContext ctx) {
     this.ctx = ctx;
     this.delayNanos = ctx.config().get(MetaConfig.GC_DELAY).toNanos();
     this.batch = ctx.config().get(MetaConfig.GC_BATCH);
     this.trash = new KvTrashService(ctx);
+    this.orphanAgeNanos = ctx.config().get(MetaConfig.COW_ORPHAN_AGE).toNanos();
   }
 
   /**
@@ -45,6 +49,7 @@ public final class GarbageCollector {
     if (expired > 0) {
       LOG.debug("{} trashed files expired", expired);
     }
+    CopyOnWrite.sweepOrphans(ctx, now, orphanAgeNanos);
     int removed = 0;
     byte[] begin = MetaKeys.GCQ;
     byte[] end = Keys.strinc(MetaKeys.GCQ);
@@ -71,14 +76,22 @@ public final class GarbageCollector {
       if (now - unlinkedAt < delayNanos) {
         continue;
       }
+      boolean[] sharedData = new boolean[1];
       Optional<Inode> inode = ctx.runner().read(txn -> {
         Tx tx = new Tx(txn);
-        return tx.hasSessions(ino, false) ? Optional.<Inode>empty() : tx.findInode(ino, false);
+        if (tx.hasSessions(ino, false)) {
+          return Optional.<Inode>empty();
+        }
+        Optional<Inode> i = tx.findInode(ino, false);
+        sharedData[0] = i.isPresent() && i.get().isFile() && i.get().layout() != null
+            && tx.get(MetaKeys.dataRef(DataRefs.dataOf(i.get())), false).isPresent();
+        return i;
       });
       if (inode.isEmpty()) {
         continue;
       }
-      if (inode.get().layout() != null) {
+      if (inode.get().layout() != null && !sharedData[0]) {
+        // Chunks named by data another file (a snapshot) still names stay: only the last file's removal frees them.
         ctx.storage().removeChunks(ino, inode.get().layout());
       }
       boolean done = ctx.runner().run(txn -> {
@@ -90,6 +103,9 @@ public final class GarbageCollector {
         if (i.isPresent() && i.get().nlink() > 0) {
           tx.clear(MetaKeys.gc(ino)); // should not happen: a linked inode in the GC area; keep it alive
           return false;
+        }
+        if (sharedData[0] && i.isPresent() && !DataRefs.release(tx, DataRefs.dataOf(i.get()))) {
+          return false; // the other files went meanwhile: the next pass removes the chunks, then the inode
         }
         tx.deleteInode(ino);
         return true;

@@ -20,6 +20,7 @@ import io.catena.meta.QuotaUsage;
 import io.catena.meta.ReaddirPage;
 import io.catena.meta.RequestId;
 import io.catena.meta.SetAttr;
+import io.catena.meta.SnapshotResult;
 import io.catena.meta.StatFs;
 import io.catena.meta.TrashService;
 import io.catena.meta.UserInfo;
@@ -46,6 +47,8 @@ public final class KvMetaService implements MetaService, TrashService.Source {
   private final ParentLocks parentLocks = new ParentLocks();
   private final DirBatcher batcher;
   private final KvTrashService trash;
+  private final CopyOnWrite cow;
+  private final SnapshotOp snapshots;
 
   public KvMetaService(TransactionRunner runner, Clock clock, Config config, ChainTableSource chainTables,
       ChunkStorage storage) {
@@ -59,6 +62,8 @@ public final class KvMetaService implements MetaService, TrashService.Source {
     this.readdirMax = config.get(MetaConfig.READDIR_PAGE);
     this.batcher = new DirBatcher(runner);
     this.trash = new KvTrashService(ctx);
+    this.cow = new CopyOnWrite(ctx);
+    this.snapshots = new SnapshotOp(ctx, this);
   }
 
   @Override
@@ -210,6 +215,10 @@ public final class KvMetaService implements MetaService, TrashService.Source {
       truncated[0] = o.truncated();
       return o.result();
     });
+    if ((OpenFlags.writable(flags) || truncated[0]) && r.inode().isFile()) {
+      // After the session exists no snapshot shares the file again; before any byte is written it gets its own data.
+      r = new OpenResult(privateOrClose(r, !truncated[0]), r.sessionId());
+    }
     if (truncated[0]) {
       ctx.storage.truncate(r.inode().id(), r.inode().layout(), 0);
     }
@@ -221,10 +230,33 @@ public final class KvMetaService implements MetaService, TrashService.Source {
     long sid = OpenFlags.writable(flags) ? ctx.ids.next() : 0;
     long now = ctx.nowNanos();
     FileOps.Opened o = write(tx -> files.open(tx, user, ino, flags, clientId, sid, now));
-    if (o.truncated()) {
-      ctx.storage.truncate(ino, o.result().inode().layout(), 0);
+    OpenResult r = o.result();
+    if ((OpenFlags.writable(flags) || o.truncated()) && r.inode().isFile()) {
+      r = new OpenResult(privateOrClose(r, !o.truncated()), r.sessionId()); // see create
     }
-    return o.result();
+    if (o.truncated()) {
+      ctx.storage.truncate(ino, r.inode().layout(), 0);
+    }
+    return r;
+  }
+
+  /** {@link CopyOnWrite#ensurePrivate}; if it fails, the open fails whole: its write session is closed again. */
+  private Inode privateOrClose(OpenResult r, boolean keepBytes) {
+    try {
+      return cow.ensurePrivate(r.inode().id(), keepBytes);
+    } catch (RuntimeException e) {
+      if (r.sessionId() != 0) {
+        try {
+          write(tx -> {
+            FileOps.closeSession(tx, r.inode().id(), r.sessionId());
+            return null;
+          });
+        } catch (RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
+      }
+      throw e;
+    }
   }
 
   @Override
@@ -343,7 +375,9 @@ public final class KvMetaService implements MetaService, TrashService.Source {
     long now = ctx.nowNanos();
     AttrOps.Result r = write(tx -> attrs.setattr(tx, user, ino, attr, now));
     if (r.truncated()) {
-      ctx.storage.truncate(ino, r.inode().layout(), r.inode().length());
+      Inode mine = cow.ensurePrivate(ino, true); // a truncate changes bytes: never those a snapshot shares
+      ctx.storage.truncate(ino, mine.layout(), r.inode().length());
+      return r.inode().withLayout(mine.layout());
     }
     return r.inode();
   }
@@ -399,6 +433,14 @@ public final class KvMetaService implements MetaService, TrashService.Source {
       XattrOps.remove(tx, user, ino, name, now);
       return null;
     });
+  }
+
+  @Override
+  public SnapshotResult snapshot(UserInfo user, long src, long dstParent, String dstName, RequestId req) {
+    if (req != null && read(tx -> idem.prior(tx, req, ctx.nowNanos())).isPresent()) {
+      return new SnapshotResult(0, 0, 0, 0, 0); // made before: the first reply was lost
+    }
+    return snapshots.run(user, src, dstParent, dstName, req);
   }
 
   @Override

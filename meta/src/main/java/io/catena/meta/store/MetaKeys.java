@@ -21,6 +21,9 @@ import java.util.Arrays;
  * META counter-name                  shared counters (inode id allocation)
  * QUOT dir(LE8)                      directory quota: state, limits, enclosing quota (see QuotaLedger)
  * QUSE dir(LE8) kind                 its usage counters (kind 'b' bytes, 'i' inodes), 8-byte LE, atomic adds
+ * DREF data(LE8)                     how many files name their chunks by data id {@code data}, when more than one
+ *                                    (snapshots share data copy-on-write, see DataRefs)
+ * COWI data(LE8)                     a copy-on-write copying chunks to data id {@code data} (see CopyOnWrite)
  * </pre>
  * Stateless and thread-safe.
  */
@@ -34,6 +37,8 @@ public final class MetaKeys {
   public static final byte[] LOCK = ascii("LOCK");
   public static final byte[] QUOT = ascii("QUOT");
   public static final byte[] QUSE = ascii("QUSE");
+  public static final byte[] DREF = ascii("DREF");
+  public static final byte[] COWI = ascii("COWI");
   public static final byte[] ID_COUNTER = concat(ascii("META"), ascii("inode_id"));
 
   private MetaKeys() {}
@@ -78,6 +83,14 @@ public final class MetaKeys {
 
   public static byte[] quotaUsedInodes(long dir) {
     return withId(QUSE, dir, 1).put((byte) 'i').array();
+  }
+
+  public static byte[] dataRef(long data) {
+    return withId(DREF, data, 0).array();
+  }
+
+  public static byte[] cowIntent(long data) {
+    return withId(COWI, data, 0).array();
   }
 
   public static byte[] gc(long ino) {

@@ -178,7 +178,35 @@ public final class NamespaceChecker {
         }
       }
     }
+    checkDataRefs(txn, inodes, bad);
     return new Report(List.copyOf(bad), inodes.size(), entries);
+  }
+
+  /** Each shared data id's reference count equals the number of files naming it (docs/snapshots.md). */
+  private static void checkDataRefs(ReadTransaction txn, Map<Long, Inode> inodes, List<String> bad) {
+    Map<Long, Long> naming = new HashMap<>();
+    for (Inode i : inodes.values()) {
+      if (i.isFile() && i.layout() != null) {
+        naming.merge(i.layout().dataOwner(i.id()), 1L, Long::sum);
+      }
+    }
+    Map<Long, Long> recorded = new HashMap<>();
+    for (KeyValue kv : scan(txn, MetaKeys.DREF)) {
+      recorded.put(MetaKeys.idOf(kv.key()), Codec.decodeLong(kv.value()));
+    }
+    for (Map.Entry<Long, Long> e : naming.entrySet()) {
+      long want = e.getValue() > 1 ? e.getValue() : 0;
+      long got = recorded.getOrDefault(e.getKey(), 0L);
+      if (want != got) {
+        bad.add("data " + e.getKey() + " is named by " + e.getValue() + " files but its reference record says "
+            + (got == 0 ? "none" : got));
+      }
+    }
+    for (long data : recorded.keySet()) {
+      if (!naming.containsKey(data)) {
+        bad.add("reference record of data " + data + " that no file names");
+      }
+    }
   }
 
   private static void checkQuotas(ReadTransaction txn, Map<Long, Inode> inodes, Map<Long, Codec.Quota> quotas,
