@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
         UserCommands.UserSetToken.class,
         FileCommands.Stat.class,
         FileCommands.SetLayout.class,
+        GoalCommands.SetGoal.class, GoalCommands.GetGoal.class,
         QuotaCommands.SetQuota.class, QuotaCommands.Quota.class, QuotaCommands.RemoveQuota.class
     },
     footer = {"%nConnection: --data DIR (a `catena up` directory), or --mgmtd ADDRESS and --token-file FILE "

@@ -94,7 +94,7 @@ final class ControlProcess implements AutoCloseable {
       AtomicReference<MgmtdService> mgmtdRef = new AtomicReference<>();
       MgmtdService deferred = MgmtdRpcService.deferred(mgmtdRef, "mgmtd " + nodeId);
       RpcServer server = Rpc.server(config, Address.parse(config.get(ControlConfig.LISTEN)), List.of(
-          MgmtdRpcService.definition(deferred), meta.rpcDefinition()),
+          MgmtdRpcService.definition(deferred), meta.rpcDefinition(), meta.goalRpcDefinition()),
           ClusterAuthenticators.local(deferred, clusterId, MgmtdAccess::of, config), registry);
       res.add(server);
       Address address = server.boundAddress();
