@@ -39,6 +39,20 @@ final class ClusterBootstrap {
     return 10 + goal;
   }
 
+  /** The goals {@code ensure} makes tables for, e.g. "1 (chain table 11), 2 (12), 3 (1, the default)". */
+  static String describeGoals(int nodes, int replication) {
+    StringBuilder b = new StringBuilder();
+    for (int goal = 1; goal <= Math.max(replication, Math.min(MAX_BOOTSTRAP_GOAL, nodes)); goal++) {
+      if (goal != replication && goal > Math.min(MAX_BOOTSTRAP_GOAL, nodes)) {
+        continue;
+      }
+      boolean first = b.isEmpty();
+      b.append(first ? "" : ", ").append(goal).append(first ? " (chain table " : " (")
+          .append(goal == replication ? TABLE_ID + ", the default" : String.valueOf(goalTableId(goal))).append(')');
+    }
+    return b + "; see docs/goals.md";
+  }
+
   /** Chain ids of goal tables: goal 2's third chain is 2003 (its targets 200301, 200302). */
   static long goalChainId(int goal, int index) {
     return 1000L * goal + index + 1;
