@@ -77,6 +77,14 @@ final class FileCommands {
         head.append(", length ").append(i.length());
       }
       head.append('\n');
+      if (i.isFile() || i.isDirectory()) {
+        io.catena.meta.goal.GoalReport g = new io.catena.meta.goal.GoalClient(s.meta()).getGoal(UserInfo.ROOT,
+            i.id(), false);
+        doc.put("goal", Views.obj("goal", g.goal(), "target_goal", g.isMoving() ? g.targetGoal() : null,
+            "state", GoalCommands.state(g)));
+        head.append("goal: ").append(g.goal()).append(g.isMoving() ? " (" + GoalCommands.state(g) + " to "
+            + g.targetGoal() + ")" : "").append('\n');
+      }
       if (i.layout() == null) {
         head.append(i.isDirectory() ? "layout: none set (new files get the server's default)\n" : "");
       } else {

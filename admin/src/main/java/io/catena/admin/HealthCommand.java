@@ -89,13 +89,14 @@ final class HealthCommand extends AdminCall.Remote {
   @Override
   int run(AdminSession s) throws InterruptedException {
     Report rep = assess(s.routing());
+    io.catena.meta.goal.GoalStatus goals = GoalCommands.status(s);
     if (await) {
       Duration timeout = Durations.parse(waitTimeout);
       long end = System.nanoTime() + timeout.toNanos();
       long start = System.nanoTime();
       String last = null;
-      while (!rep.healthy() && System.nanoTime() < end) {
-        String now = rep.summary();
+      while ((!rep.healthy() || underGoal(goals)) && System.nanoTime() < end) {
+        String now = rep.summary() + "; " + GoalCommands.summary(goals);
         if (!now.equals(last)) {
           err().printf("health: %s (%ds)%n", now, (System.nanoTime() - start) / 1_000_000_000L);
           err().flush();
@@ -103,18 +104,29 @@ final class HealthCommand extends AdminCall.Remote {
         }
         Thread.sleep(1000); // polling mgmtd's routing with a deadline: states change with heartbeats
         rep = assess(s.routing());
+        goals = GoalCommands.status(s);
       }
     }
     List<io.catena.mgmtd.DrainState> drains = DrainMarks.states(s);
     Map<String, Object> doc = doc(s.clusterId(), rep);
     doc.put("draining", drains.stream().map(DrainCommand::view).toList());
+    doc.put("goals", GoalCommands.doc(goals));
+    if (underGoal(goals)) {
+      doc.put("status", "degraded");
+    }
     Table table = table(s.clusterId(), rep);
     if (!drains.isEmpty()) {
       // A drain is work in progress, not a fault: it shows, but the verdict is the chains'.
       table.footer(DrainCommand.summary(drains) + " (drain --status)");
     }
+    table.footer(GoalCommands.summary(goals));
     print(json(), doc, table);
-    return rep.healthy() ? HEALTHY : DEGRADED;
+    return rep.healthy() && !underGoal(goals) ? HEALTHY : DEGRADED;
+  }
+
+  /** Files moving to more copies than they have are below their goal until the move ends. */
+  private static boolean underGoal(io.catena.meta.goal.GoalStatus g) {
+    return g != null && g.underGoalFiles() > 0;
   }
 
   private static Map<String, Object> doc(String cluster, Report rep) {

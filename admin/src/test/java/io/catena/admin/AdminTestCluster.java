@@ -100,7 +100,9 @@ final class AdminTestCluster implements AutoCloseable {
     meta = new KvMetaService(runner, Clock.systemUTC(), config, id -> latestTable(ref.get(), id), ChunkStorage.NONE);
     meta.format(0755);
     control = Rpc.server(config, Address.tcp("127.0.0.1", 0), List.of(
-        MgmtdRpcService.definition(MgmtdRpcService.deferred(ref, "mgmtd")), MetaRpcService.definition(meta)));
+        MgmtdRpcService.definition(MgmtdRpcService.deferred(ref, "mgmtd")), MetaRpcService.definition(meta),
+        io.catena.meta.server.GoalRpcService.definition(new io.catena.meta.store.GoalOps(meta.context(),
+            new io.catena.meta.store.GoalTables(() -> ref.get() == null ? RoutingInfo.empty() : routing())))));
     mgmtd = new MgmtdServer(kv, clock, new SplittableRandom(1), config, 1, control.boundAddress().toString());
     ref.set(mgmtd);
     mgmtd.tick();

@@ -23,11 +23,40 @@ import java.util.stream.Collectors;
 
 /**
  * The first start of a single-machine cluster: targets on every storage node, chains of the requested replication
- * with their heads rotated over the nodes (so writes spread), and chain table 1 listing them. Later starts find the
- * table and only wait for the chains to serve. Stateless.
+ * with their heads rotated over the nodes (so writes spread), and chain table 1 listing them; then, for every other
+ * replication goal 1..min(3, nodes), a chain table {@link #goalTableId} of chains of that many replicas on targets
+ * of their own (so moving a file between goals never puts an old and a new copy of a chunk on one target). Later
+ * starts add goal tables that are missing (clusters made before goals existed) and wait for every chain to serve.
+ * Stateless.
  */
 final class ClusterBootstrap {
   static final int TABLE_ID = 1;
+  /** Goals {@code catena up} makes chain tables for: 1 up to this (or the number of storage nodes). */
+  static final int MAX_BOOTSTRAP_GOAL = 3;
+
+  /** The chain table of goal {@code g} when it is not the default replication: 10 + g. */
+  static int goalTableId(int goal) {
+    return 10 + goal;
+  }
+
+  /** The goals {@code ensure} makes tables for, e.g. "1 (chain table 11), 2 (12), 3 (1, the default)". */
+  static String describeGoals(int nodes, int replication) {
+    StringBuilder b = new StringBuilder();
+    for (int goal = 1; goal <= Math.max(replication, Math.min(MAX_BOOTSTRAP_GOAL, nodes)); goal++) {
+      if (goal != replication && goal > Math.min(MAX_BOOTSTRAP_GOAL, nodes)) {
+        continue;
+      }
+      boolean first = b.isEmpty();
+      b.append(first ? "" : ", ").append(goal).append(first ? " (chain table " : " (")
+          .append(goal == replication ? TABLE_ID + ", the default" : String.valueOf(goalTableId(goal))).append(')');
+    }
+    return b + "; see docs/goals.md";
+  }
+
+  /** Chain ids of goal tables: goal 2's third chain is 2003 (its targets 200301, 200302). */
+  static long goalChainId(int goal, int index) {
+    return 1000L * goal + index + 1;
+  }
 
   private ClusterBootstrap() {}
 
@@ -79,17 +108,60 @@ final class ClusterBootstrap {
       mgmtd.uploadChains(clusterId, chainSpecs);
       mgmtd.uploadChainTable(clusterId, TABLE_ID, chainIds);
     }
+    for (int goal = 1; goal <= Math.min(MAX_BOOTSTRAP_GOAL, n); goal++) {
+      if (goal != replication && r.latestChainTable(goalTableId(goal)).isEmpty()) {
+        createGoalTable(mgmtd, clusterId, r, storage, nodeIds, goal, timeout);
+      }
+    }
     await(routing, "every chain to serve with all its replicas", timeout, ClusterBootstrap::allServing);
+  }
+
+  /** One chain per node (heads rotated) of {@code goal} replicas each, and their table. */
+  private static void createGoalTable(MgmtdService mgmtd, String clusterId, RoutingInfo r, StorageClient storage,
+      List<Long> nodeIds, int goal, Duration timeout) {
+    Map<Long, Address> addresses = r.nodesOfType(NodeType.STORAGE).stream()
+        .collect(Collectors.toMap(NodeInfo::nodeId, x -> Address.parse(x.address())));
+    int n = nodeIds.size();
+    List<TargetSpec> targets = new ArrayList<>();
+    List<ChainSpec> chainSpecs = new ArrayList<>();
+    List<Long> chainIds = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      long chainId = goalChainId(goal, c);
+      List<Long> members = new ArrayList<>();
+      for (int k = 0; k < goal; k++) {
+        long target = targetId(chainId, k);
+        targets.add(new TargetSpec(target, nodeIds.get((c + k) % n), 0));
+        members.add(target);
+      }
+      chainSpecs.add(new ChainSpec(chainId, members));
+      chainIds.add(chainId);
+    }
+    for (TargetSpec t : targets) {
+      try {
+        storage.createTarget(addresses.get(t.nodeId()), t.targetId(), t.targetId() / 100, t.diskIndex())
+            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CatenaException.of(Errno.EINTR, "interrupted while creating the targets of goal %d", goal);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new CatenaException(CatenaException.statusOf(e), e);
+      }
+    }
+    mgmtd.createTargets(clusterId, targets);
+    mgmtd.uploadChains(clusterId, chainSpecs);
+    mgmtd.uploadChainTable(clusterId, goalTableId(goal), chainIds);
   }
 
   static boolean allServing(RoutingInfo info) {
     if (info.latestChainTable(TABLE_ID).isEmpty()) {
       return false;
     }
-    for (long chainId : info.latestChainTable(TABLE_ID).get().chainIds()) {
-      ChainInfo c = info.chain(chainId).orElse(null);
-      if (c == null || c.targetsIn(PublicTargetState.SERVING).size() != c.targets().size()) {
-        return false;
+    for (var table : info.chainTables()) {
+      for (long chainId : table.chainIds()) {
+        ChainInfo c = info.chain(chainId).orElse(null);
+        if (c == null || c.targetsIn(PublicTargetState.SERVING).size() != c.targets().size()) {
+          return false;
+        }
       }
     }
     return true;

@@ -98,7 +98,8 @@ final class ControlProcess implements AutoCloseable {
       ExportsFile exports = ExportsFile.open(config, clock);
       res.add(exports);
       List<io.catena.rpc.ServiceDefinition> services = new ArrayList<>(List.of(
-          MgmtdRpcService.definition(deferred), meta.rpcDefinition(), ExportsService.definition(exports)));
+          MgmtdRpcService.definition(deferred), meta.rpcDefinition(), meta.goalRpcDefinition(),
+          ExportsService.definition(exports)));
       // The embedded store's checkpoints and change feed, for `catena metalogger` and `admin backup`.
       io.catena.metalogger.server.MetalogService.forEngine(kv, clock).ifPresent(m -> {
         services.add(m.definition());

@@ -220,6 +220,7 @@ final class UpCommand implements Callable<Integer> {
       }
       out.println("  chains    " + Math.max(1, storageNodes * targetsPerNode / replication) + " chains of "
           + replication + " replicas (chain table " + ClusterBootstrap.TABLE_ID + ")");
+      out.println("  goals     " + ClusterBootstrap.describeGoals(storageNodes, replication));
       if (!noMount) {
         out.println("  mount     " + mnt);
       }

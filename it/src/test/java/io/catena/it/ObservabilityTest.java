@@ -183,7 +183,8 @@ class ObservabilityTest {
     assertTrue(sum(c1, "catena_kv_commit_seconds_count", "user", "meta")
         > sum(c0, "catena_kv_commit_seconds_count", "user", "meta"));
     assertEquals(3.0, sum(c1, "catena_mgmtd_nodes", "type", "storage", "status", "alive"));
-    assertEquals(12.0, sum(c1, "catena_mgmtd_targets", "state", "serving"));
+    // 12 targets of chain table 1 (4 chains x 3) and the goal tables' 3 (goal 1) and 6 (goal 2): docs/goals.md.
+    assertEquals(21.0, sum(c1, "catena_mgmtd_targets", "state", "serving"));
     assertEquals(0.0, sum(c1, "catena_mgmtd_chains_degraded"));
     assertEquals(1.0, sum(c1, "catena_mgmtd_primary"));
     for (String g : List.of("catena_mgmtd_routing_version", "catena_meta_write_sessions",
@@ -280,8 +281,9 @@ class ObservabilityTest {
           .orElseThrow();
       long killed = System.nanoTime();
       storage3.destroyForcibly();
+      // Table 1's 4 chains and the 2 goal-2 chains with a replica on node 3 (its goal-1 chain is unavailable).
       await(Duration.ofSeconds(60), () -> b.eval("return document.querySelectorAll("
-          + "'tr[data-health=\"degraded\"]').length").asInt() == 4);
+          + "'tr[data-health=\"degraded\"]').length").asInt() == 6);
       long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killed);
       b.screenshot(SHOTS.resolve("chains-after-kill.png"));
       // Heartbeat timeout (10 s in catena up) + a refresh (1 s here) + mgmtd's tick, with room for a busy machine.
@@ -290,7 +292,7 @@ class ObservabilityTest {
 
       b.open(monitor + "/targets");
       await(Duration.ofSeconds(30), () -> b.eval("return document.querySelectorAll("
-          + "'tr[data-state=\"offline\"]').length").asInt() == 4);
+          + "'tr[data-state=\"offline\"]').length").asInt() == 6); // the goal-1 replica is lastsrv
       b.screenshot(SHOTS.resolve("targets-after-kill.png"));
       b.open(monitor + "/");
       String overview = b.text();

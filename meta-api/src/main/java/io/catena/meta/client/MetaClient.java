@@ -233,6 +233,14 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
     return new TrashClient(this::call);
   }
 
+  /**
+   * Calls a method of another service the meta servers offer (e.g. {@link io.catena.meta.goal.GoalMethods}) with
+   * this client's failover, retries and deadline. The method must be safe to retry.
+   */
+  public <Req extends Message, Resp extends Message> Resp invoke(MethodDescriptor<Req, Resp> method, Req request) {
+    return call(method, request);
+  }
+
   // ---- the retry loop
 
   private <Req extends Message, Resp extends Message> Resp call(MethodDescriptor<Req, Resp> method, Req request) {

@@ -56,5 +56,16 @@ public final class MetaConfig {
           + "is kept in the trash area that long before its chunks are freed. 0 (the default) frees at once, as "
           + "before trash existed; MooseFS uses 1d. See docs/trash.md.");
 
+  public static final Key<DataSize> GOAL_MOVE_RATE = Key.dataSize("meta.goal_move_rate").defaultValue("64MiB")
+      .range("64KiB", "64GiB").doc("Bytes per second the goal mover of one meta server copies when files change "
+          + "their replication goal (set-goal); copies of chunks are paced to this rate.");
+  public static final Key<Duration> GOAL_MOVE_INTERVAL = Key.duration("meta.goal_move_interval").defaultValue("1s")
+      .min("50ms").doc("How often the goal mover looks for files whose goal changed.");
+  public static final Key<Integer> GOAL_MOVE_BATCH = Key.integer("meta.goal_move_batch").defaultValue("64")
+      .range("1", "100000").doc("Files one goal-mover pass moves at most.");
+  public static final Key<Duration> GOAL_OLD_COPY_DELAY = Key.duration("meta.goal_old_copy_delay")
+      .defaultValue("30s").doc("How long the old chunks of a moved file stay after its switch to the new chain "
+          + "table, so readers that opened it before the switch can finish (as meta.gc_delay for removals).");
+
   private MetaConfig() {}
 }

@@ -55,7 +55,7 @@ public final class MetaProcess implements AutoCloseable {
       MetaServer meta = new MetaServer(kv, config, clock, RandomGenerator.of("L64X128MixRandom"), registry);
       res.add(meta);
       RpcServer server = Rpc.server(config, Address.parse(config.get(MetaRoleConfig.LISTEN)),
-          List.of(meta.rpcDefinition()), ClusterAuthenticators.viaMgmtd(mgmtd,
+          List.of(meta.rpcDefinition(), meta.goalRpcDefinition()), ClusterAuthenticators.viaMgmtd(mgmtd,
               method -> io.catena.rpc.auth.TokenAuthenticator.Access.USER, config), registry);
       res.add(server);
       server.describeRole(() -> "meta " + config.get(MetaRoleConfig.NODE_ID) + ", KV " + kv.url());

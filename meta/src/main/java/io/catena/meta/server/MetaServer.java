@@ -58,6 +58,7 @@ public final class MetaServer implements AutoCloseable {
   private final Config config;
   private final Clock clock;
   private final KvMetaService meta;
+  private final io.catena.meta.store.GoalOps goals;
   private final MetaMetrics metrics;
   /** Export rules, unknown (client calls wait) until {@link #start} fetched them from mgmtd. */
   private final ExportGuard exports;
@@ -86,6 +87,13 @@ public final class MetaServer implements AutoCloseable {
     this.meta = new KvMetaService(runner, clock, config,
         id -> routing.get() == null ? Optional.empty() : routing.get().current().latestChainTable(id),
         new ForwardingStorage());
+    this.goals = new io.catena.meta.store.GoalOps(meta.context(), new io.catena.meta.store.GoalTables(
+        () -> routing.get() == null ? io.catena.common.cluster.RoutingInfo.empty() : routing.get().current()));
+  }
+
+  /** The replication-goal service (set-goal/get-goal), to offer beside {@link #rpcDefinition}. */
+  public ServiceDefinition goalRpcDefinition() {
+    return GoalRpcService.definition(goals);
   }
 
   /** The RPC service to offer (before {@link #start}, calls that need storage fail retryably). */
@@ -140,6 +148,18 @@ public final class MetaServer implements AutoCloseable {
         .stream().map(ClientSession::clientId).collect(Collectors.toSet()));
     schedule(workers, "garbage collection", config.get(MetaConfig.GC_INTERVAL), gc::runOnce);
     schedule(workers, "session pruning", config.get(MetaConfig.PRUNE_INTERVAL), pruner::runOnce);
+    ScheduledExecutorService mover = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().name("meta-goal-mover").factory()); // paced copies: not on the GC thread
+    resources.add(mover::shutdownNow);
+    io.catena.meta.store.GoalMover goalMover = new io.catena.meta.store.GoalMover(meta.context(),
+        new StorageChunkCopier(s, r), io.catena.common.retry.Sleeper.system());
+    schedule(mover, "goal mover", config.get(MetaConfig.GOAL_MOVE_INTERVAL), () -> {
+      try {
+        goalMover.runOnce();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
     schedule(workers, "metrics", config.get(MetaConfig.GAUGE_INTERVAL), () -> metrics.refresh(meta.context().runner()));
     LOG.info("meta node {} serving on {}", nodeId, self);
   }
