@@ -31,7 +31,10 @@ public final class StorageChunkCopier implements ChunkCopier {
 
   @Override
   public long copy(long ino, long index, Layout from, Layout to) {
-    ChunkId chunk = new ChunkId(ino, index);
+    // Each layout names its chunks by its data owner (a snapshot's or a copied-on-write file's data id; see
+    // docs/snapshots.md).
+    ChunkId chunk = new ChunkId(from.dataOwner(ino), index);
+    ChunkId target = new ChunkId(to.dataOwner(ino), index);
     long src = chainOf(from, index);
     long dst = chainOf(to, index);
     StorageClient.ReadData data;
@@ -41,20 +44,20 @@ public final class StorageChunkCopier implements ChunkCopier {
       if (e.errno() != Errno.ENOENT) {
         throw e;
       }
-      Futures.join(storage.removeRange(dst, chunk, new ChunkId(ino, index + 1))); // a hole stays a hole
+      Futures.join(storage.removeRange(dst, target, new ChunkId(target.inode(), index + 1))); // a hole stays a hole
       return 0;
     }
     try (data) {
       ByteBuf buf = Unpooled.wrappedBuffer(data.data().toArray());
       StorageClient.WriteResult w;
       try {
-        w = Futures.join(storage.write(dst, chunk, to.chunkSize(), 0, buf));
+        w = Futures.join(storage.write(dst, target, to.chunkSize(), 0, buf));
       } finally {
         buf.release();
       }
       if (w.chunkLength() > data.chunkLength()) {
         // A longer leftover of an earlier attempt: cut it to the source's length.
-        w = Futures.join(storage.truncate(dst, chunk, to.chunkSize(), data.chunkLength()));
+        w = Futures.join(storage.truncate(dst, target, to.chunkSize(), data.chunkLength()));
       }
       if (w.chunkLength() != data.chunkLength() || w.chunkCrc32c() != data.chunkCrc32c()) {
         throw CatenaException.retryable(Errno.EIO, "copy of chunk %s to chain %d does not verify: %d bytes crc %08x, "

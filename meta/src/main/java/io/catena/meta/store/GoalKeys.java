@@ -32,15 +32,18 @@ final class GoalKeys {
   /** Old chunks of a moved file, removable once {@code switchedAt} (ns) is older than the delay. */
   record OldCopy(long ino, Layout layout, long switchedAt) {
     byte[] encode() {
-      return ByteBuffer.allocate(6 * 4 + 8 + 8).putInt(layout.chainTableId()).putInt(layout.chainTableVersion())
+      // The data id is part of what names the old chunks (docs/snapshots.md): without it a removal would hit the
+      // chunks named by the inode id, which a snapshot may still use.
+      return ByteBuffer.allocate(5 * 4 + 8 + 8 + 8).putInt(layout.chainTableId()).putInt(layout.chainTableVersion())
           .putInt(layout.chunkSize()).putInt(layout.stripeSize()).putInt(layout.baseChainIndex())
-          .putLong(layout.shuffleSeed()).putLong(switchedAt).array();
+          .putLong(layout.shuffleSeed()).putLong(switchedAt).putLong(layout.dataId()).array();
     }
 
     static OldCopy decode(long ino, byte[] v) {
       ByteBuffer b = ByteBuffer.wrap(v);
       Layout l = new Layout(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getLong());
-      return new OldCopy(ino, l, b.getLong());
+      long switchedAt = b.getLong();
+      return new OldCopy(ino, b.remaining() >= 8 ? l.withDataId(b.getLong()) : l, switchedAt);
     }
   }
 

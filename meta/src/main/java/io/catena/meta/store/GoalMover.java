@@ -111,32 +111,42 @@ public final class GoalMover {
       return false;
     }
     Layout from = before.layout();
-    Layout to = ctx.fileLayout(Layout.defaults(want.table(), from.chunkSize(), from.stripeSize()), ino);
+    long data = from.dataOwner(ino);
+    // The copy gets a data id of its own, never the inode's: after a snapshot (docs/snapshots.md) other files may
+    // name this file's data, or its inode id on another chain table, and one data id must name one set of chunks.
+    // An intent record makes a copy whose meta server dies before the switch removable, as for copy-on-write.
+    long fresh = ctx.ids.next();
+    Layout to = ctx.fileLayout(Layout.defaults(want.table(), from.chunkSize(), from.stripeSize()), ino)
+        .withDataId(fresh);
+    byte[] intent = Codec.encodeCowIntent(to, ctx.nowNanos());
+    ctx.runner().run(txn -> {
+      new Tx(txn).set(MetaKeys.cowIntent(fresh), intent);
+      return null;
+    });
     dropOldCopyOn(ino, to);
     long chunks = (before.length() + from.chunkSize() - 1) / from.chunkSize();
     for (long c = 0; c < chunks; c++) {
       pace(copier.copy(ino, c, from, to));
     }
-    // Chunks past the end at the destination can only be leftovers of an earlier attempt on a longer file.
-    ctx.storage().truncate(ino, to, before.length());
     boolean switched = ctx.runner().run(txn -> {
       Tx tx = new Tx(txn);
       Optional<Inode> now = tx.findInode(ino, true);
       Optional<byte[]> p = tx.get(key, true);
       if (now.isEmpty() || !sameData(before, now.get()) || tx.hasSessions(ino, true) || p.isEmpty()
-          || !GoalKeys.Pending.decode(p.get()).equals(want)) {
+          || !GoalKeys.Pending.decode(p.get()).equals(want) || tx.get(MetaKeys.cowIntent(fresh), true).isEmpty()) {
         return false;
       }
+      tx.clear(MetaKeys.cowIntent(fresh));
       tx.putInode(now.get().withLayout(to));
       tx.clear(key);
-      tx.set(GoalKeys.oldCopy(ino, from), new GoalKeys.OldCopy(ino, from, ctx.nowNanos()).encode());
+      // Data other files still name (a snapshot's) stays; only the last name's move removes the old copy.
+      if (!DataRefs.release(tx, data)) {
+        tx.set(GoalKeys.oldCopy(ino, from), new GoalKeys.OldCopy(ino, from, ctx.nowNanos()).encode());
+      }
       return true;
     });
     if (!switched) {
-      Optional<Inode> now = ctx.runner().read(txn -> new Tx(txn).findInode(ino, false));
-      if (now.isEmpty() || !to.equals(now.get().layout())) {
-        ctx.storage().removeChunks(ino, to); // the copy is stale; the next pass copies again
-      }
+      CopyOnWrite.removeCopy(ctx, fresh, to); // the copy is stale; the next pass copies again
       LOG.info("inode {} changed while moving to chain table {}; it will be moved again", ino, want.table());
       return false;
     }

@@ -88,8 +88,9 @@ class GoalTest {
     return new RoutingInfo(1, "c", ns, List.of(), chains, tables);
   }
 
+  /** Where the fake storage keeps file {@code ino}'s chunks: its layout's data owner on the layout's table. */
   static String key(long ino, Layout l) {
-    return ino + "@" + l.chainTableId();
+    return l.dataOwner(ino) + "@" + l.chainTableId();
   }
 
   long dir(long parent, String name) {
@@ -245,7 +246,9 @@ class GoalTest {
     };
     assertEquals(0, mover.runOnce());
     assertEquals(GOAL3, meta.getattr(ROOT, x.id()).layout().chainTableId()); // not switched on a stale copy
-    assertTrue(f.storage.removed.contains(x.id()), "the stale copy is removed");
+    // The stale copy had a data id of its own: it is removed, and x's data is not.
+    assertEquals(1, f.storage.removed.size(), "the stale copy is removed");
+    assertFalse(f.storage.removed.contains(x.id()));
     assertEquals(1, mover.runOnce());
     Inode moved = meta.getattr(ROOT, x.id());
     assertEquals(200, moved.length());
@@ -273,5 +276,37 @@ class GoalTest {
     assertEquals(GOAL2, moved.layout().chainTableId());
     assertEquals(chunks.get(key(x.id(), x.layout())), chunks.get(key(x.id(), moved.layout())));
     assertEquals(new GoalStatus(0, 0, 1), goals.status(ROOT));
+  }
+
+  @Test
+  void movingAFileWhoseDataASnapshotShares_leavesTheSharedDataInPlace_andEachSideReadsItsOwn() throws Exception {
+    long t = dir(MetaService.ROOT, "shared");
+    Inode src = file(t, "src", 2 * 1024 * 1024 + 7);
+    Map<Long, Long> bytes = chunks.get(key(src.id(), src.layout()));
+    meta.snapshot(ROOT, src.id(), t, "snap", null);
+    Inode snap = meta.lookup(ROOT, t, "snap");
+    assertEquals(src.id(), snap.layout().dataOwner(snap.id()), "the snapshot names the source's data");
+
+    goals.setGoal(ROOT, t, 1, true);
+    while (mover.runOnce() > 0) {
+      // until nothing is left to move
+    }
+    f.clock.advance(Duration.ofHours(1));
+    mover.runOnce(); // old copies due
+
+    Inode movedSrc = meta.getattr(ROOT, src.id());
+    Inode movedSnap = meta.getattr(ROOT, snap.id());
+    assertEquals(GOAL1, movedSrc.layout().chainTableId());
+    assertEquals(GOAL1, movedSnap.layout().chainTableId());
+    long a = movedSrc.layout().dataOwner(src.id());
+    long b = movedSnap.layout().dataOwner(snap.id());
+    assertTrue(a != b && a != src.id() && b != src.id(), "each moved file names data of its own: " + a + ", " + b);
+    assertEquals(bytes, chunks.get(key(src.id(), movedSrc.layout())));
+    assertEquals(bytes, chunks.get(key(snap.id(), movedSnap.layout())));
+    // The shared data on the old table went only when its last name moved off it, never while one still named it.
+    assertTrue(f.storage.removed.contains(src.id()), "the old shared copy is removed once no file names it: removed "
+        + f.storage.removed + ", src " + src.id() + " now " + a + ", snap " + snap.id() + " now " + b);
+    assertFalse(f.storage.removed.contains(a) || f.storage.removed.contains(b));
+    f.assertConsistent();
   }
 }
