@@ -7,7 +7,9 @@ import io.catena.meta.OpenFlags;
 import io.catena.meta.proto.AccessRequest;
 import io.catena.meta.proto.OpenRequest;
 import io.catena.meta.proto.User;
+import io.catena.meta.goal.GoalMethods;
 import io.catena.meta.rpc.MetaMethods;
+import io.catena.meta.rpc.TrashMethods;
 import io.catena.mgmtd.exports.ExportPolicy;
 import io.catena.mgmtd.exports.ExportRule;
 import io.catena.mgmtd.exports.IdMapping;
@@ -27,10 +29,15 @@ import java.util.Set;
  * Stateless.
  */
 final class MetaExports implements ExportPolicy {
-  private static final Set<MethodDescriptor<?, ?>> MODIFY = Set.of(MetaMethods.CREATE, MetaMethods.LENGTH_HINT,
-      MetaMethods.MKDIR, MetaMethods.MKNOD, MetaMethods.SYMLINK, MetaMethods.LINK, MetaMethods.UNLINK,
-      MetaMethods.RMDIR, MetaMethods.RENAME, MetaMethods.SETATTR, MetaMethods.SETXATTR, MetaMethods.REMOVEXATTR,
-      MetaMethods.REMOVE_RECURSIVE, MetaMethods.SET_QUOTA, MetaMethods.REMOVE_QUOTA, MetaMethods.TOUCH_ATIME);
+  /**
+   * The calls that only read (and close/sync, see above). Everything else is a modification, so a method added later
+   * (snapshot, trash restore, set-goal...) is refused under a read-only rule until someone decides otherwise.
+   */
+  private static final Set<MethodDescriptor<?, ?>> READ = Set.of(MetaMethods.STATFS, MetaMethods.LOOKUP,
+      MetaMethods.GETATTR, MetaMethods.BATCH_GETATTR, MetaMethods.READLINK, MetaMethods.READDIR, MetaMethods.RESOLVE,
+      MetaMethods.REALPATH, MetaMethods.GETXATTR, MetaMethods.LISTXATTR, MetaMethods.SET_LOCK, MetaMethods.GET_LOCK,
+      MetaMethods.GET_QUOTA, MetaMethods.SYNC, MetaMethods.CLOSE, TrashMethods.GET_TRASH_TIME,
+      TrashMethods.LIST_TRASH, GoalMethods.GET_GOAL, GoalMethods.STATUS);
   private static final int W_OK = 2;
 
   static final MetaExports INSTANCE = new MetaExports();
@@ -39,18 +46,15 @@ final class MetaExports implements ExportPolicy {
 
   @Override
   public Need need(RpcCall<?> call) {
-    if (MODIFY.contains(call.method())) {
-      return Need.MODIFY;
-    }
     if (call.request() instanceof OpenRequest o) {
       int f = o.getFlags();
       return (f & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (f & OpenFlags.O_TRUNC) != 0 ? Need.MODIFY
           : Need.READ;
     }
-    if (call.request() instanceof AccessRequest a && (a.getMask() & W_OK) != 0) {
-      return Need.MODIFY;
+    if (call.request() instanceof AccessRequest a) {
+      return (a.getMask() & W_OK) != 0 ? Need.MODIFY : Need.READ;
     }
-    return Need.READ;
+    return READ.contains(call.method()) ? Need.READ : Need.MODIFY;
   }
 
   @Override

@@ -93,7 +93,8 @@ public final class MetaServer implements AutoCloseable {
 
   /** The replication-goal service (set-goal/get-goal), to offer beside {@link #rpcDefinition}. */
   public ServiceDefinition goalRpcDefinition() {
-    return GoalRpcService.definition(goals);
+    // Behind the export rules too: set-goal changes files; a client refused everything else is refused this.
+    return metrics.wrap(GuardedService.wrap(GoalRpcService.definition(goals), exports, MetaExports.INSTANCE));
   }
 
   /** The RPC service to offer (before {@link #start}, calls that need storage fail retryably). */

@@ -11,7 +11,9 @@ import io.catena.meta.proto.CreateRequest;
 import io.catena.meta.proto.GetattrRequest;
 import io.catena.meta.proto.OpenRequest;
 import io.catena.meta.proto.User;
+import io.catena.meta.goal.GoalMethods;
 import io.catena.meta.rpc.MetaMethods;
+import io.catena.meta.rpc.TrashMethods;
 import io.catena.mgmtd.exports.ExportPolicy.Need;
 import io.catena.mgmtd.exports.ExportRule;
 import io.catena.mgmtd.exports.ExportRules;
@@ -97,6 +99,24 @@ class MetaExportsTest {
         Optional.empty())));
     assertEquals(Need.READ, p.need(new Call<>(MetaMethods.ACCESS, AccessRequest.newBuilder().setMask(4).build(),
         Optional.empty())));
+  }
+
+  @Test
+  void snapshotsTrashAndGoalChanges_modify_andAnyMethodNotKnownToRead_isAModificationToo() {
+    MetaExports p = MetaExports.INSTANCE;
+    for (MethodDescriptor<?, ?> m : List.of(MetaMethods.SNAPSHOT, TrashMethods.RESTORE_TRASH,
+        TrashMethods.PURGE_TRASH, TrashMethods.SET_TRASH_TIME, GoalMethods.SET_GOAL)) {
+      assertEquals(Need.MODIFY, p.need(anyCall(m)), m.fullName());
+    }
+    for (MethodDescriptor<?, ?> m : List.of(TrashMethods.LIST_TRASH, TrashMethods.GET_TRASH_TIME,
+        GoalMethods.GET_GOAL, MetaMethods.READDIR, MetaMethods.CLOSE)) {
+      assertEquals(Need.READ, p.need(anyCall(m)), m.fullName());
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Call<?> anyCall(MethodDescriptor<?, ?> m) {
+    return new Call(m, GetattrRequest.getDefaultInstance(), Optional.empty());
   }
 
   @Test
