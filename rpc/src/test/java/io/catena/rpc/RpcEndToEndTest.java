@@ -89,6 +89,18 @@ class RpcEndToEndTest {
   }
 
   @Test
+  void twoServicesWithOneId_areRefusedAtStart_namingBoth() {
+    ServiceDefinition other = ServiceDefinition.builder("test.Other", TestServices.SERVICE)
+        .method(new MethodDescriptor<>(TestServices.SERVICE, 99, "test.Other/Echo", EchoRequest.parser(),
+            EchoResponse.parser()), TestServices::echo)
+        .build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rpc.server(
+        TestServices.config(Map.of()), LOOPBACK, List.of(TestServices.service(slow::handle), other),
+        Authenticator.ACCEPT_ALL));
+    assertTrue(e.getMessage().contains("test.Echo") && e.getMessage().contains("test.Other"), e.getMessage());
+  }
+
+  @Test
   void ping_answersOnEveryServer() throws Exception {
     RpcServer s = server(Map.of());
     RpcClient c = client(Map.of());

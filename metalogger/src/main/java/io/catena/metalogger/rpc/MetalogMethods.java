@@ -12,7 +12,7 @@ import io.catena.rpc.MethodDescriptor;
 
 /** The methods of the metadata log service; ids never change meaning. Stateless. */
 public final class MetalogMethods {
-  public static final int SERVICE_ID = 14;
+  public static final int SERVICE_ID = 15;
   public static final String SERVICE_NAME = "catena.metalog.Metalog";
 
   public static final MethodDescriptor<OpenCheckpointRequest, OpenCheckpointResponse> OPEN_CHECKPOINT =

@@ -110,9 +110,15 @@ public final class NettyRpcServer implements RpcServer {
     List<ServiceDefinition> all = new ArrayList<>();
     all.add(builtin());
     all.addAll(services);
+    Map<Integer, String> ids = new HashMap<>();
     for (ServiceDefinition s : all) {
       if (s.serviceId() == BuiltinService.SERVICE_ID && !s.name().equals("builtin")) {
         throw new IllegalArgumentException("service id 0 is reserved for the built-in service: " + s.name());
+      }
+      String other = ids.putIfAbsent(s.serviceId(), s.name());
+      if (other != null) {
+        throw new IllegalArgumentException("services " + other + " and " + s.name() + " both have id "
+            + s.serviceId());
       }
       serviceNames.add(s.name() + "(" + s.serviceId() + ")");
       for (Binding<?, ?> b : s.bindings()) {
