@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps an {@link ExportGuard} in step with the rules mgmtd serves: asks every {@code exports.refresh_interval}
- * with the version it holds (the first time before {@link #start} returns) (any mgmtd answers; the rules are each mgmtd's own file, not a primary's state). While
- * mgmtd cannot be reached the last rules stay in force. Thread-safe: polls run one at a time (the starting
- * thread, then one scheduler thread); close stops them.
+ * with the version it holds, the first time before {@link #start} returns. Any mgmtd answers: the rules are each
+ * mgmtd's own file, not a primary's state. While mgmtd cannot be reached the last rules stay in force.
+ * Thread-safe: polls run one at a time (the starting thread, then one scheduler thread); close stops them.
  */
 public final class ExportsWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExportsWatcher.class);

@@ -355,8 +355,8 @@ public final class NettyRpcClient implements RpcClient {
       long id = ids.incrementAndGet();
       ByteBuf head;
       try {
-        head = WireFormat.encodeHead(ch.alloc(), requestFlags, 0, id, method.serviceId(), method.methodId(), remainingMillis,
-            token, request, attachment == null ? 0 : attachment.length());
+        head = WireFormat.encodeHead(ch.alloc(), requestFlags, 0, id, method.serviceId(), method.methodId(),
+            remainingMillis, token, request, attachment == null ? 0 : attachment.length());
       } catch (RuntimeException e) {
         if (attachment != null) {
           attachment.release();
