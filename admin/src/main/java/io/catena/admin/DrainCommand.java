@@ -130,7 +130,7 @@ final class DrainCommand extends AdminCall.Remote {
       t.row(d.targetId(), d.nodeId(), d.done() ? "-" : d.chainId(), d.phase(),
           d.replacementTargetId() == 0 ? "-" : d.replacementTargetId(),
           d.replacementTargetId() == 0 ? "-" : Views.bytes(d.bytesLeft()),
-          d.done() ? "in no chain: remove-target " + d.targetId() + " deletes it" : d.blockedReason());
+          d.done() ? "in no chain: remove-target --target " + d.targetId() + " deletes it" : d.blockedReason());
     }
     t.footer(summary(states));
     return t;

@@ -201,7 +201,7 @@ class DrainTest {
     JsonNode drained = json("drain", "--status").get("draining");
     assertEquals(3, drained.size(), drained::toString);
     for (JsonNode d : drained) {
-      admin("remove-target", d.get("target_id").asText());
+      admin("remove-target", "--target", d.get("target_id").asText());
     }
     assertEquals(0, json("drain", "--status").get("draining").size());
 
