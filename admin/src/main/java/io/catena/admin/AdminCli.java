@@ -44,8 +44,7 @@ import picocli.CommandLine.Command;
         TrashCommands.SetTrashTime.class, TrashCommands.GetTrashTime.class, TrashCommands.Trash.class,
         ExportsCommands.class,
         SnapshotCommand.class,
-        GoalCommands.SetGoal.class, GoalCommands.GetGoal.class,
-        QuotaCommands.SetQuota.class, QuotaCommands.Quota.class, QuotaCommands.RemoveQuota.class
+        GoalCommands.SetGoal.class, GoalCommands.GetGoal.class
     },
     footer = {"%nConnection: --data DIR (a `catena up` directory), or --mgmtd ADDRESS and --token-file FILE "
         + "(or CATENA_RPC_AUTH_TOKEN).", "Exit codes: 0 done, 1 refused or failed, 2 bad usage, 3 cluster "
