@@ -118,6 +118,7 @@ final class Drainer {
       return out;
     });
     cleared.forEach(blocked::remove);
+    cleared.forEach(live::unretire);
     if (!cleared.isEmpty()) {
       log.warn("mgmtd {}: operator cancelled the drain of targets {}", nodeId, cleared);
     }
