@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DrainTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir static Path data;
+  // Kept when the test fails: the processes' logs under DATA/logs say what happened.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) static Path data;
   static SingleMachineCluster cluster;
 
   @BeforeAll
@@ -139,7 +141,16 @@ class DrainTest {
   private static void verify(Path dir, Writer w) throws IOException {
     assertTrue(w.count() > 0);
     for (int i : w.written.keySet()) {
-      assertArrayEquals(content(i), Files.readAllBytes(dir.resolve("f" + i)), dir + "/f" + i);
+      Path f = dir.resolve("f" + i);
+      assertArrayEquals(content(i), Files.readAllBytes(f), () -> f + " (size now " + size(f) + ", data " + data + ")");
+    }
+  }
+
+  private static String size(Path f) {
+    try {
+      return Long.toString(Files.size(f));
+    } catch (IOException e) {
+      return e.toString();
     }
   }
 

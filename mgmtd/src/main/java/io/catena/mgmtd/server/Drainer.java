@@ -3,6 +3,7 @@ package io.catena.mgmtd.server;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.common.cluster.ChainInfo;
+import io.catena.common.cluster.LocalTargetState;
 import io.catena.common.cluster.NodeInfo;
 import io.catena.common.cluster.NodeStatus;
 import io.catena.common.cluster.NodeType;
@@ -45,14 +46,16 @@ final class Drainer {
   private final DrainStore drains;
   private final PrimaryLease lease;
   private final RoutingPublisher routing;
+  private final LiveState live;
   private final Supplier<Config> config;
   private final Clock clock;
   private final long nodeId;
   /** Why a draining target's chain is not moving, from the last step (shown by status; not stored). */
   private final Map<Long, String> blocked = new HashMap<>();
 
-  Drainer(ClusterStore store, DrainStore drains, PrimaryLease lease, RoutingPublisher routing,
+  Drainer(ClusterStore store, DrainStore drains, PrimaryLease lease, RoutingPublisher routing, LiveState live,
       Supplier<Config> config, Clock clock, long nodeId) {
+    this.live = live;
     this.store = store;
     this.drains = drains;
     this.lease = lease;
@@ -115,6 +118,7 @@ final class Drainer {
       return out;
     });
     cleared.forEach(blocked::remove);
+    cleared.forEach(live::unretire);
     if (!cleared.isEmpty()) {
       log.warn("mgmtd {}: operator cancelled the drain of targets {}", nodeId, cleared);
     }
@@ -232,7 +236,16 @@ final class Drainer {
         log.warn("mgmtd {}: replacement {} left chain {}; target {} needs a new one", nodeId,
             m.replacementTargetId(), c.chainId(), t.targetId());
       } else if (rs.get() == PublicTargetState.SERVING) {
-        finish(m, t, c);
+        // Readers with older routing than the storage node's may still pick the draining target, and writes at
+        // the chain version without it would not reach it: it must stop serving reads first. Its node is told
+        // to (heartbeat reply) and says it did by reporting ONLINE instead of UPTODATE; only then does it leave.
+        live.retire(t.targetId());
+        boolean stoppedReads = live.target(t.targetId()).map(x -> x.state() != LocalTargetState.UPTODATE)
+            .orElse(false);
+        if (stoppedReads || isDown(s, t)) {
+          finish(m, t, c);
+          live.unretire(t.targetId());
+        }
       }
       blocked.remove(m.targetId());
       return;
@@ -268,6 +281,12 @@ final class Drainer {
     blocked.remove(t.targetId());
     log.warn("mgmtd {}: draining target {}: added replacement {} (node {}, disk {}) to chain {}", nodeId,
         t.targetId(), rep, node, disk, c.chainId());
+  }
+
+  /** A draining target whose node failed serves nobody: it may leave without first being told to stop. */
+  private static boolean isDown(RoutingSnapshot s, StoredTarget t) {
+    NodeInfo n = s.nodes().get(t.nodeId());
+    return n == null || n.status() == NodeStatus.FAILED;
   }
 
   /** The replacement serves: the draining target leaves the chain (in one transaction with the check). */

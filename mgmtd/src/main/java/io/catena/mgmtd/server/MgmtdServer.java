@@ -136,7 +136,7 @@ public final class MgmtdServer implements MgmtdService, DrainService, AutoClosea
     this.sessions = new SessionTable(store, lease, current, clock);
     DrainStore drainMarks = new DrainStore();
     this.chainAdmin = new ChainAdmin(store, lease, live, routing, chains, nodeId, drainMarks);
-    this.drainer = new Drainer(store, drainMarks, lease, routing, current, clock, nodeId);
+    this.drainer = new Drainer(store, drainMarks, lease, routing, live, current, clock, nodeId);
     this.users = new UserAdmin(store, lease);
     Optional<String> stored = lease.read(store::clusterId);
     if (stored.isPresent() && !stored.get().equals(clusterId)) {

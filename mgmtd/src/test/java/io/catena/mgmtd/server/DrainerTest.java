@@ -21,13 +21,16 @@ import io.catena.common.cluster.TargetInfo;
 import io.catena.mgmtd.ChainSpec;
 import io.catena.mgmtd.ChainUpdate;
 import io.catena.mgmtd.DrainState;
+import io.catena.mgmtd.NodeCommand;
 import io.catena.mgmtd.TargetReport;
 import io.catena.mgmtd.TargetSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,16 +65,23 @@ class DrainerTest {
    */
   private static void beat(TestCluster c, Map<Long, LocalTargetState> states) {
     RoutingInfo r = c.routing();
+    Set<Long> stopped = STOPPED.computeIfAbsent(c, k -> new HashSet<>());
     Map<Long, List<TargetReport>> byNode = new HashMap<>();
     for (TargetInfo t : r.targets()) {
       if (t.chainId() != 0) {
         byNode.computeIfAbsent(t.nodeId(), k -> new ArrayList<>()).add(c.report(t.targetId(),
-            states.getOrDefault(t.targetId(), UPTODATE)));
+            stopped.contains(t.targetId()) ? ONLINE : states.getOrDefault(t.targetId(), UPTODATE)));
       }
     }
+    // As a storage node does: a target told to stop serving reports ONLINE from then on.
     r.nodesOfType(NodeType.STORAGE).forEach(n -> c.heartbeat(n.nodeId(),
-        byNode.getOrDefault(n.nodeId(), List.of()).toArray(TargetReport[]::new)));
+        byNode.getOrDefault(n.nodeId(), List.of()).toArray(TargetReport[]::new)).commands().stream()
+        .filter(x -> x.kind() == NodeCommand.Kind.STOP_SERVING_TARGET && x.reason().contains("draining"))
+        .forEach(x -> stopped.add(x.targetId())));
   }
+
+  /** Per cluster: targets whose node was told to stop serving them. */
+  private static final Map<TestCluster, Set<Long>> STOPPED = new java.util.WeakHashMap<>();
 
   /** Heartbeats and ticks (one second each) until the chain stops changing, asserting it never loses a replica. */
   private static void settle(TestCluster c, Map<Long, LocalTargetState> states, int servingAtLeast) {

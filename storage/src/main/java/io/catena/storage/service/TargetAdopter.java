@@ -13,17 +13,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the targets mgmtd added to a chain on this node that the node does not hold yet (a drain's replacement
- * replica, or an operator's update-chain --add of a target made only in mgmtd). Only a WAITING member is created:
- * it starts empty and not up to date, reports ONLINE, and the chain state machine lets its predecessor sync the
- * chain's data to it; a member in any other state that the node lacks stays missing (mgmtd sees it offline), so a
- * lost disk is never papered over by an empty target. Stateless; thread-safe (TargetManager.create is).
+ * replica, or an operator's update-chain --add of a target made only in mgmtd). Only a WAITING or OFFLINE member is
+ * created (OFFLINE: mgmtd may have heard a heartbeat that did not list it yet and taken it offline): it starts empty
+ * and not up to date, reports ONLINE, and the chain state machine takes it through WAITING and a full sync from its
+ * predecessor before it serves, as a replaced disk would be. A missing SERVING, SYNCING or LASTSRV member is never
+ * created: an empty one must not vouch for the chain's data. Stateless; thread-safe (TargetManager.create is).
  */
 final class TargetAdopter {
   private static final Logger LOG = LoggerFactory.getLogger(TargetAdopter.class);
 
   private TargetAdopter() {}
 
-  /** Creates the missing WAITING members of {@code nodeId}; returns their ids. Failures are logged and retried. */
+  /** Creates the missing WAITING or OFFLINE members of {@code nodeId}; returns their ids. Failures are logged. */
   static List<Long> adopt(TargetManager targets, long nodeId, RoutingInfo routing) {
     List<Long> made = new ArrayList<>();
     for (TargetInfo ti : routing.targets()) {
@@ -31,7 +32,8 @@ final class TargetAdopter {
         continue;
       }
       Optional<ChainInfo> c = routing.chain(ti.chainId());
-      if (c.isEmpty() || c.get().stateOf(ti.targetId()).orElse(null) != PublicTargetState.WAITING) {
+      PublicTargetState st = c.isEmpty() ? null : c.get().stateOf(ti.targetId()).orElse(null);
+      if (st != PublicTargetState.WAITING && st != PublicTargetState.OFFLINE) {
         continue;
       }
       try {

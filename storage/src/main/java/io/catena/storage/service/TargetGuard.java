@@ -78,6 +78,7 @@ final class TargetGuard {
       throw CatenaException.of(Errno.ENXIO, "%s is not a member of %s", t, c);
     }
     requireState(t, c, false);
+    requireUpToDate(t);
     if (t.loadedAtStart() && !t.seenNotServing()) {
       // Restarted while routing still shows it serving: it may have missed writes; mgmtd will take it through
       // offline and sync first.
@@ -91,6 +92,16 @@ final class TargetGuard {
     if (forWrites ? !s.receivesWrites() : !s.canRead()) {
       throw CatenaException.retryable(Errno.EAGAIN, "%s is %s in %s: not %s", t, s, c,
           forWrites ? "receiving writes" : "serving reads");
+    }
+  }
+
+  /**
+   * Reads only from a target holding every committed write: mgmtd tells a draining target's node to stop serving
+   * it (STOP_SERVING_TARGET) before the target leaves its chain, so that readers with older routing go elsewhere.
+   */
+  static void requireUpToDate(Target t) {
+    if (!t.upToDate()) {
+      throw CatenaException.retryable(Errno.EAGAIN, "%s is not up to date here: read another replica", t);
     }
   }
 

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A storage node creates the WAITING members mgmtd placed on it (a drain's replacement), empty and not up to date
- * so they report ONLINE and get synced; members in any other state that it lacks stay missing.
+ * A storage node creates the WAITING or OFFLINE members mgmtd placed on it (a drain's replacement), empty and not up
+ * to date so they report ONLINE and get synced; a missing LASTSRV member stays missing.
  */
 class TargetAdopterTest {
 
@@ -35,20 +35,22 @@ class TargetAdopterTest {
       ChainInfo c1 = new ChainInfo(1, 4, List.of(new ChainTarget(101, PublicTargetState.SERVING),
           new ChainTarget(205, PublicTargetState.WAITING)));
       ChainInfo c2 = new ChainInfo(2, 3, List.of(new ChainTarget(201, PublicTargetState.SERVING),
-          new ChainTarget(206, PublicTargetState.OFFLINE), new ChainTarget(207, PublicTargetState.WAITING)));
+          new ChainTarget(206, PublicTargetState.OFFLINE), new ChainTarget(207, PublicTargetState.WAITING),
+          new ChainTarget(208, PublicTargetState.LASTSRV)));
       RoutingInfo r = new RoutingInfo(9, "c", List.of(
           new NodeInfo(1, NodeType.STORAGE, "tcp://a:1", NodeStatus.ALIVE, 1, 0, 0, ""),
           new NodeInfo(2, NodeType.STORAGE, "tcp://b:1", NodeStatus.ALIVE, 1, 0, 0, "")),
-          List.of(target(101, 1, 1), target(205, 2, 1), target(201, 1, 2), target(206, 2, 2), target(207, 1, 2)),
+          List.of(target(101, 1, 1), target(205, 2, 1), target(201, 1, 2), target(206, 2, 2), target(207, 1, 2),
+              target(208, 2, 2)),
           List.of(c1, c2), List.of());
 
-      // Node 2 lacks 205 (WAITING: created) and 206 (OFFLINE: a lost target, left missing).
-      assertEquals(List.of(205L), TargetAdopter.adopt(targets, 2, r));
+      // Node 2 lacks 205 (WAITING) and 206 (OFFLINE): created, to be synced; 208 (LASTSRV) must not be.
+      assertEquals(List.of(205L, 206L), TargetAdopter.adopt(targets, 2, r));
       Target made = targets.get(205).orElseThrow();
       assertEquals(1, made.chainId());
       assertFalse(made.upToDate());
       assertEquals(LocalTargetState.ONLINE, TargetStates.localState(made));
-      assertTrue(targets.get(206).isEmpty());
+      assertTrue(targets.get(208).isEmpty(), "an empty lastsrv would vouch for data it lacks");
       assertTrue(targets.get(207).isEmpty(), "another node's member");
       assertEquals(List.of(), TargetAdopter.adopt(targets, 2, r), "once only");
     }
