@@ -84,7 +84,6 @@ final class ChunkReads {
     Target t = guard.target(req.getTargetId());
     ChainInfo c = guard.checkChain(t, req.getChainId(), req.getChainVersion());
     TargetGuard.requireState(t, c, false);
-    TargetGuard.requireUpToDate(t);
     return t.store().lastChunk(StorageRpc.fromProto(req.getBegin()), StorageRpc.fromProto(req.getEnd()))
         .map(m -> QueryLastChunkResp.newBuilder().setFound(true).setChunk(StorageRpc.toProto(m.chunkId()))
             .setLength(m.length()).setVersion(m.committedVersion()).build())
