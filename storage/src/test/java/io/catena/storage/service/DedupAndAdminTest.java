@@ -19,6 +19,8 @@ import io.catena.rpc.RpcClient;
 import io.catena.rpc.RpcResponse;
 import io.catena.storage.StorageRpc;
 import io.catena.storage.proto.OfflineTargetReq;
+import io.catena.storage.proto.QueryLastChunkReq;
+import io.catena.storage.proto.QueryLastChunkResp;
 import io.catena.storage.proto.RequestTag;
 import io.catena.storage.proto.WriteReq;
 import io.catena.storage.proto.WriteResp;
@@ -101,6 +103,25 @@ class DedupAndAdminTest {
     cluster.server(2).targets().remove(102);
     assertTrue(cluster.server(2).targets().get(102).isEmpty());
     assertTrue(dir.resolve("node-2/targets").toFile().list().length == 0);
+  }
+
+  @Test
+  void aReplicaRestartedWhileRoutingShowsItServing_answersNeitherReadsNorLengthQueries() {
+    write(1, 0, bytes(1, 100));
+    cluster.stop(1);
+    cluster.start(1);
+    QueryLastChunkReq q = QueryLastChunkReq.newBuilder().setTargetId(101).setChainId(1)
+        .setChainVersion(cluster.chain(1).version()).setBegin(StorageRpc.toProto(ChunkId.firstOf(1)))
+        .setEnd(StorageRpc.toProto(ChunkId.endOf(1))).build();
+    // It may have missed writes while it was down: meta must ask another replica for a file's length.
+    CatenaException e = assertThrows(CatenaException.class, () -> get(rpc.call(cluster.server(1).address(),
+        StorageRpc.QUERY_LAST_CHUNK, q)).close());
+    assertEquals(Errno.EAGAIN, e.errno());
+    assertTrue(e.isRetryable());
+    try (RpcResponse<QueryLastChunkResp> r = get(rpc.call(cluster.server(0).address(), StorageRpc.QUERY_LAST_CHUNK,
+        q.toBuilder().setTargetId(100).build()))) {
+      assertEquals(100, r.message().getLength());
+    }
   }
 
   @Test
