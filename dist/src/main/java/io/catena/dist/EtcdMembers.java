@@ -84,6 +84,16 @@ final class EtcdMembers {
     }
   }
 
+  /** The last {@code n} lines of a log, so the reason a member died reaches whoever reads the error. */
+  private static String tail(Path log, int n) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join(System.lineSeparator(), lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
   /** Polls a linearizable read through the member's client port until it succeeds, the member exits, or time is up. */
   private static void awaitRead(HttpClient http, ChildProcess member, String clientUrl) throws InterruptedException {
     HttpRequest read = HttpRequest.newBuilder(URI.create(clientUrl + "/v3/kv/range")).timeout(Duration.ofSeconds(2))
@@ -92,7 +102,8 @@ final class EtcdMembers {
     String last = "no answer yet";
     while (true) {
       if (!member.isAlive()) {
-        throw CatenaException.of(Errno.EIO, "%s exited before it was ready; see %s", member.name(), member.log());
+        throw CatenaException.of(Errno.EIO, "%s exited before it was ready; see %s; it ended with:%n%s", member.name(),
+            member.log(), tail(member.log(), 8));
       }
       try {
         HttpResponse<String> r = http.send(read, HttpResponse.BodyHandlers.ofString());
