@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,19 +49,8 @@ public final class KvBench implements Callable<Integer> {
   @Option(names = "--keys", defaultValue = "100000", description = "Key space size (default ${DEFAULT-VALUE}).")
   int keys;
 
-  // Split only where an engine name follows: an etcd URL's endpoint list has commas of its own.
-  @Option(names = "--engine", defaultValue = "rocksdb", split = BenchEngine.SPLIT,
-      description = "Engines to measure one after the other: rocksdb, mem, etcd (a throwaway local cluster of"
-          + " --etcd-members members) or an engine URL such as etcd://host:port/prefix (default ${DEFAULT-VALUE}).")
-  String[] engines;
-
-  @Option(names = "--etcd-members", defaultValue = "3",
-      description = "Members of the local cluster that --engine etcd starts (default ${DEFAULT-VALUE}).")
-  int etcdMembers;
-
-  @Option(names = "--etcd-data", defaultValue = "/dev/shm",
-      description = "Where the local etcd cluster keeps its data (default ${DEFAULT-VALUE}: no disk fsync cost).")
-  Path etcdData;
+  @Mixin
+  EngineOptions engineOptions = new EngineOptions();
 
   @Option(names = "--no-sync", description = "RocksDB: do not fsync the WAL per commit batch.")
   boolean noSync;
@@ -74,9 +64,9 @@ public final class KvBench implements Callable<Integer> {
     io.catena.common.config.Config config = io.catena.common.config.Config.defaults(
         io.catena.common.config.ConfigSchema.fromHolders(KvConfig.class, EtcdConfig.class))
         .withUpdates(java.util.Map.of("kv.rocksdb.sync_commits", Boolean.toString(!noSync)), "bench", false);
-    for (String engine : engines) {
+    for (String engine : engineOptions.engines) {
       try (BenchEngine e = BenchEngine.open(engine, dir, config,
-          new BenchEngine.EtcdOptions(etcdMembers, etcdData))) {
+          engineOptions.etcd())) {
         run(e.engine(), e.label() + (e.label().startsWith("rocksdb") ? (noSync ? " (no fsync)" : " (fsync per batch)")
             : ""));
       }

@@ -34,6 +34,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -56,19 +57,8 @@ public final class MetaBench implements Callable<Integer> {
       + " registry, as servers do (the overhead of metrics is the difference).")
   boolean noMetrics;
 
-  // Split only where an engine name follows: an etcd URL's endpoint list has commas of its own.
-  @Option(names = "--engine", defaultValue = "rocksdb", split = BenchEngine.SPLIT,
-      description = "Engines to measure one after the other: rocksdb, mem, etcd (a throwaway local cluster of"
-          + " --etcd-members members) or an engine URL such as etcd://host:port/prefix (default ${DEFAULT-VALUE}).")
-  String[] engines;
-
-  @Option(names = "--etcd-members", defaultValue = "3",
-      description = "Members of the local cluster that --engine etcd starts (default ${DEFAULT-VALUE}).")
-  int etcdMembers;
-
-  @Option(names = "--etcd-data", defaultValue = "/dev/shm",
-      description = "Where the local etcd cluster keeps its data (default ${DEFAULT-VALUE}: no disk fsync cost).")
-  Path etcdData;
+  @Mixin
+  EngineOptions engineOptions = new EngineOptions();
 
   @Option(names = "--dir", description = "RocksDB directory (default: a temporary directory, deleted afterwards).")
   Path dir;
@@ -144,9 +134,9 @@ public final class MetaBench implements Callable<Integer> {
             "meta.rpc_inline_reads", Boolean.toString(inlineReads),
             "rpc.worker_threads", Integer.toString(workerThreads), "rpc.io_threads", Integer.toString(ioThreads),
             "rpc.connections_per_address", Integer.toString(connections)), "bench", false);
-    for (String engine : engines) {
+    for (String engine : engineOptions.engines) {
       try (BenchEngine e = BenchEngine.open(engine, dir, config,
-          new BenchEngine.EtcdOptions(etcdMembers, etcdData))) {
+          engineOptions.etcd())) {
         run(e.engine(), e.label() + (e.label().startsWith("rocksdb") ? (noSync ? " (no fsync)"
             : " (durable commits, fsync per batch)") : ""), config);
       }

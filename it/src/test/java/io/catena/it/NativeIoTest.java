@@ -317,7 +317,11 @@ class NativeIoTest {
         failure.set(t);
       }
     });
-    Thread.sleep(2000);
+    // The kill must land while the ring is reading: wait (with a deadline) until its first reads completed.
+    long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (reads.get() == 0 && reader.isAlive() && System.nanoTime() < waitUntil) {
+      Thread.sleep(10); // polling the reader's progress
+    }
     long before = reads.get();
     ProcessHandle storage2 = SingleMachineCluster.child(cluster.data.resolve("storage-2").toString()).orElseThrow();
     storage2.destroyForcibly();

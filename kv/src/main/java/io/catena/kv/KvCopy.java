@@ -2,10 +2,7 @@ package io.catena.kv;
 
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -94,8 +91,9 @@ public final class KvCopy {
       progress.accept(copied);
       begin = next(last);
     }
-    String a = digest(from);
-    String b = digest(to);
+    // The dump's digest: SHA-256 over (length, key, length, value) of every key below 0xff, in key order.
+    String a = KvDump.digest(from);
+    String b = KvDump.digest(to);
     long keys = count(from);
     if (!a.equals(b)) {
       throw CatenaException.of(Errno.EIO, "verification failed: the source's keys hash to %s, the destination's to "
@@ -119,34 +117,6 @@ public final class KvCopy {
     try (ReadTransaction r = e.beginRead()) {
       return r.snapshotGetRange(new byte[0], END, 1, false).pairs().isEmpty()
           && r.snapshotGet(PROGRESS_KEY).isEmpty();
-    }
-  }
-
-  /** SHA-256 over (length, key, length, value) of every key below 0xff, in key order, page by page. */
-  private static String digest(KvEngine e) {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException x) {
-      throw new IllegalStateException(x);
-    }
-    byte[] begin = new byte[0];
-    ByteBuffer len = ByteBuffer.allocate(4);
-    while (true) {
-      RangeResult page;
-      try (ReadTransaction r = e.beginRead()) {
-        page = r.snapshotGetRange(begin, END, 1000, false);
-      }
-      for (KeyValue kv : page.pairs()) {
-        md.update(len.clear().putInt(kv.key().length).array());
-        md.update(kv.key());
-        md.update(len.clear().putInt(kv.value().length).array());
-        md.update(kv.value());
-      }
-      if (!page.more() || page.pairs().isEmpty()) {
-        return HexFormat.of().formatHex(md.digest());
-      }
-      begin = next(page.pairs().getLast().key());
     }
   }
 
