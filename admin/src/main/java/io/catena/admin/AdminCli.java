@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
         ChainCommands.RemoveTarget.class,
         ChainCommands.RotateLastSrv.class,
         ChainCommands.UpdateChain.class,
+        DrainCommand.class,
         ConfigCommands.SetConfig.class,
         ConfigCommands.GetConfig.class,
         UserCommands.UserAdd.class,

@@ -55,6 +55,11 @@ final class AdminSession implements AutoCloseable {
     return mgmtd.service();
   }
 
+  /** Draining targets (mgmtd's DrainService), through the same client. */
+  io.catena.mgmtd.DrainService drains() {
+    return new io.catena.mgmtd.client.DrainClient(mgmtd);
+  }
+
   /** The whole routing snapshot: nodes, targets, chains and chain tables of one version. */
   RoutingInfo routing() {
     return mgmtd.service().getRoutingInfo(clusterId(), -1).orElseThrow();

@@ -107,12 +107,18 @@ final class HealthCommand extends AdminCall.Remote {
         goals = GoalCommands.status(s);
       }
     }
+    List<io.catena.mgmtd.DrainState> drains = DrainMarks.states(s);
     Map<String, Object> doc = doc(s.clusterId(), rep);
+    doc.put("draining", drains.stream().map(DrainCommand::view).toList());
     doc.put("goals", GoalCommands.doc(goals));
     if (underGoal(goals)) {
       doc.put("status", "degraded");
     }
     Table table = table(s.clusterId(), rep);
+    if (!drains.isEmpty()) {
+      // A drain is work in progress, not a fault: it shows, but the verdict is the chains'.
+      table.footer(DrainCommand.summary(drains) + " (drain --status)");
+    }
     table.footer(GoalCommands.summary(goals));
     print(json(), doc, table);
     return rep.healthy() && !underGoal(goals) ? HEALTHY : DEGRADED;

@@ -49,13 +49,21 @@ final class ListCommands {
           .filter(t -> node == null || t.nodeId() == node)
           .filter(t -> chain == null || t.chainId() == chain)
           .sorted(Comparator.comparingLong(TargetInfo::targetId)).toList();
-      Table t = new Table("TARGET", "NODE", "DISK", "CHAIN", "PUBLIC", "LOCAL", "USED", "CAPACITY");
+      java.util.Map<Long, String> draining = DrainMarks.phases(s);
+      Table t = draining.isEmpty() ? new Table("TARGET", "NODE", "DISK", "CHAIN", "PUBLIC", "LOCAL", "USED", "CAPACITY")
+          : new Table("TARGET", "NODE", "DISK", "CHAIN", "PUBLIC", "LOCAL", "USED", "CAPACITY", "DRAIN");
       for (TargetInfo x : ts) {
-        t.row(x.targetId(), x.nodeId(), x.diskIndex(), x.chainId() == 0 ? "-" : x.chainId(), x.publicState(),
-            x.localState(), Views.bytes(x.usedBytes()), Views.bytes(x.capacityBytes()));
+        List<Object> cells = new java.util.ArrayList<>(List.<Object>of(x.targetId(), x.nodeId(), x.diskIndex(),
+            x.chainId() == 0 ? "-" : x.chainId(), x.publicState(), x.localState(), Views.bytes(x.usedBytes()),
+            Views.bytes(x.capacityBytes())));
+        if (!draining.isEmpty()) {
+          cells.add(draining.getOrDefault(x.targetId(), "-"));
+        }
+        t.row(cells.toArray());
       }
-      t.footer(ts.size() + " targets");
-      print(json(), Views.obj("routing_version", r.version(), "targets", ts.stream().map(Views::target).toList()), t);
+      t.footer(ts.size() + " targets" + (draining.isEmpty() ? "" : ", " + draining.size() + " draining"));
+      print(json(), Views.obj("routing_version", r.version(), "targets", ts.stream().map(x -> DrainMarks.withPhase(
+          Views.target(x), draining.get(x.targetId()))).toList()), t);
       return ExitCodes.OK;
     }
   }

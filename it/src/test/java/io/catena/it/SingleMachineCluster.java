@@ -45,8 +45,15 @@ final class SingleMachineCluster implements AutoCloseable {
 
   /** As {@link #start(Path)}, with extra environment (e.g. CATENA_* config overrides every process inherits). */
   static SingleMachineCluster start(Path data, Map<String, String> env) throws InterruptedException {
-    Launcher.Daemon up = new Launcher.Daemon(env, "up", "--data", data.toString(), "--listen",
-        "tcp://127.0.0.1:0");
+    return start(data, env, List.of());
+  }
+
+  /** As {@link #start(Path, Map)}, with more {@code catena up} options (e.g. {@code --storage-nodes 4}). */
+  static SingleMachineCluster start(Path data, Map<String, String> env, List<String> upOptions)
+      throws InterruptedException {
+    List<String> args = new ArrayList<>(List.of("up", "--data", data.toString(), "--listen", "tcp://127.0.0.1:0"));
+    args.addAll(upOptions);
+    Launcher.Daemon up = new Launcher.Daemon(env, args.toArray(String[]::new));
     try {
       up.awaitLine(l -> l.startsWith("Stop it with"), Duration.ofMinutes(3));
       for (String line : up.output().split("\n")) {

@@ -35,9 +35,11 @@ final class ChainAdmin {
   private final RoutingPublisher routing;
   private final ChainScanner chains;
   private final long nodeId;
+  private final DrainStore drains;
 
   ChainAdmin(ClusterStore store, PrimaryLease lease, LiveState live, RoutingPublisher routing, ChainScanner chains,
-      long nodeId) {
+      long nodeId, DrainStore drains) {
+    this.drains = drains;
     this.store = store;
     this.lease = lease;
     this.live = live;
@@ -71,6 +73,9 @@ final class ChainAdmin {
       Map<Long, ChainInfo> existing =
           new LinkedHashMap<>(RoutingSnapshot.byId(store.chains(txn), ChainInfo::chainId));
       List<ChainSpec> fresh = ClusterValidator.chains(specs, targets, existing);
+      for (ChainSpec c : fresh) {
+        refuseDraining(txn, c.targetIds(), "chain " + c.chainId());
+      }
       for (ChainSpec c : fresh) {
         ChainInfo ci = ChainInfo.allServing(c.chainId(), c.targetIds());
         store.putChain(txn, ci);
@@ -150,6 +155,7 @@ final class ChainAdmin {
                 + " targets on different nodes", c.chainId(), member, t.nodeId());
           }
         }
+        refuseDraining(txn, List.of(t.targetId()), "chain " + c.chainId());
         next = ChainMembership.add(c, t.targetId());
       } else {
         next = ChainMembership.remove(c, t.targetId());
@@ -191,6 +197,16 @@ final class ChainAdmin {
     log.warn("mgmtd {}: operator removed target {}{}", nodeId, targetId,
         result.map(c -> " (chain now " + c + ")").orElse(""));
     return result;
+  }
+
+  /** New placements avoid draining targets: they are on their way out. */
+  private void refuseDraining(io.catena.kv.ReadWriteTransaction txn, List<Long> targetIds, String what) {
+    for (long t : targetIds) {
+      if (drains.mark(txn, t).isPresent()) {
+        throw CatenaException.of(Errno.EBUSY, "target %d is draining and takes no new chains (%s); cancel its drain"
+            + " (drain --cancel %d) or choose another target", t, what, t);
+      }
+    }
   }
 
   /** Writes {@code next} if the stored chain is still {@code base}; otherwise the caller's decision is stale. */

@@ -22,6 +22,8 @@ final class LiveState {
   private final Map<Long, TargetLive> targets = new HashMap<>();
   /** Targets of restarted nodes: treated as offline until their chain shows them offline. */
   private final Set<Long> fenced = new HashSet<>();
+  /** Draining targets whose replacement serves: their nodes are told to stop serving reads from them. */
+  private final Set<Long> retiring = new HashSet<>();
   private long termStartMillis;
   private long forgivenUntil;
 
@@ -84,5 +86,17 @@ final class LiveState {
 
   boolean isFenced(long targetId) {
     return fenced.contains(targetId);
+  }
+
+  void retire(long targetId) {
+    retiring.add(targetId);
+  }
+
+  void unretire(long targetId) {
+    retiring.remove(targetId);
+  }
+
+  boolean isRetiring(long targetId) {
+    return retiring.contains(targetId);
   }
 }

@@ -200,6 +200,10 @@ final class Membership {
         commands.add(new NodeCommand(NodeCommand.Kind.STOP_SERVING_TARGET, tr.targetId(),
             live.isFenced(tr.targetId()) ? "node restarted: target must be seen offline before it syncs"
                 : "target is " + ps + " in chain " + c.chainId()));
+      } else if (live.isRetiring(tr.targetId()) && tr.state() == LocalTargetState.UPTODATE) {
+        // A drained target stops serving reads (its ONLINE report says so) before it leaves its chain; see Drainer.
+        commands.add(new NodeCommand(NodeCommand.Kind.STOP_SERVING_TARGET, tr.targetId(),
+            "target is draining and its replacement serves"));
       }
     }
     Optional<VersionedConfig> cfg = configs.newerThan(node.type(), req.configVersion());

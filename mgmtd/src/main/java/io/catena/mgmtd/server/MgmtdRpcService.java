@@ -108,6 +108,9 @@ public final class MgmtdRpcService {
         .addAllChains(s.listChains(r.getClusterId()).stream().map(MgmtdProtos::toMsg).toList()).build());
     bind(b, MgmtdMethods.LIST_CHAIN_TABLES, r -> ChainTableList.newBuilder()
         .addAllTables(s.listChainTables(r.getClusterId()).stream().map(MgmtdProtos::toMsg).toList()).build());
+    if (s instanceof io.catena.mgmtd.DrainService d) {
+      DrainRpc.bind(b, d);
+    }
     return b.build();
   }
 
@@ -117,7 +120,7 @@ public final class MgmtdRpcService {
    */
   public static MgmtdService deferred(AtomicReference<? extends MgmtdService> target, String what) {
     return (MgmtdService) Proxy.newProxyInstance(MgmtdService.class.getClassLoader(),
-        new Class<?>[] {MgmtdService.class}, (proxy, method, args) -> {
+        new Class<?>[] {MgmtdService.class, io.catena.mgmtd.DrainService.class}, (proxy, method, args) -> {
           if (method.getDeclaringClass() == Object.class) {
             return method.invoke(target, args);
           }

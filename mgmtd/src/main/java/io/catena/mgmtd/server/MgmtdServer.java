@@ -19,6 +19,8 @@ import io.catena.kv.TransactionRunner;
 import io.catena.mgmtd.ChainSpec;
 import io.catena.mgmtd.ChainUpdate;
 import io.catena.mgmtd.ClientSession;
+import io.catena.mgmtd.DrainService;
+import io.catena.mgmtd.DrainState;
 import io.catena.mgmtd.HeartbeatReply;
 import io.catena.mgmtd.HeartbeatRequest;
 import io.catena.mgmtd.MgmtdConfig;
@@ -56,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * heartbeat per node every few seconds) does not justify finer locking, and one lock keeps the in-memory view and
  * the KV store in step.
  */
-public final class MgmtdServer implements MgmtdService, AutoCloseable {
+public final class MgmtdServer implements MgmtdService, DrainService, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MgmtdServer.class);
 
   private final Clock clock;
@@ -76,6 +78,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   private final SessionTable sessions;
   private final ChainAdmin chainAdmin;
   private final UserAdmin users;
+  private final Drainer drainer;
   private final MgmtdMetrics metrics;
 
   /** Ticks later than two intervals plus this mean the process was not running, not that nodes went silent. */
@@ -131,7 +134,9 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
         config.get(MgmtdServerConfig.LEASE_RENEW_INTERVAL).toMillis());
     this.chains = new ChainScanner(store, lease, live, routing, nodeId);
     this.sessions = new SessionTable(store, lease, current, clock);
-    this.chainAdmin = new ChainAdmin(store, lease, live, routing, chains, nodeId);
+    DrainStore drainMarks = new DrainStore();
+    this.chainAdmin = new ChainAdmin(store, lease, live, routing, chains, nodeId, drainMarks);
+    this.drainer = new Drainer(store, drainMarks, lease, routing, live, current, clock, nodeId);
     this.users = new UserAdmin(store, lease);
     Optional<String> stored = lease.read(store::clusterId);
     if (stored.isPresent() && !stored.get().equals(clusterId)) {
@@ -259,6 +264,7 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
           failures.detect(now);
           standbys.judge(now);
           chains.scan();
+          drainer.step();
           sessions.prune(now);
         }
       }
@@ -409,6 +415,23 @@ public final class MgmtdServer implements MgmtdService, AutoCloseable {
   @Override
   public List<ChainTable> listChainTables(String cluster) {
     return routingNow(cluster).chainTables();
+  }
+
+  // --- DrainService ------------------------------------------------------------------------------------------
+
+  @Override
+  public List<DrainState> drain(String cluster, List<Long> targetIds, long node) {
+    return asPrimary(cluster, () -> drainer.mark(List.copyOf(targetIds), node));
+  }
+
+  @Override
+  public List<DrainState> cancelDrain(String cluster, List<Long> targetIds, long node) {
+    return asPrimary(cluster, () -> drainer.cancel(List.copyOf(targetIds), node));
+  }
+
+  @Override
+  public List<DrainState> drainStatus(String cluster) {
+    return asPrimary(cluster, drainer::status);
   }
 
   private RoutingInfo routingNow(String cluster) {

@@ -22,4 +22,9 @@ public final class MgmtdServerConfig {
 
   public static final Key<Duration> TICK_INTERVAL = Key.duration("mgmtd.tick_interval").defaultValue("1s")
       .min("10ms").doc("How often the background scheduler renews the lease, detects failures and scans chains.");
+
+  public static final Key<Integer> DRAIN_MOVES_PER_NODE = Key.integer("mgmtd.drain_moves_per_node")
+      .defaultValue("1").range("1", "64").hotUpdatable().doc("How many chains of one draining node get a replacement"
+          + " replica at a time. Each move resyncs a whole chain's data onto another node; one at a time keeps"
+          + " the copy from starving client I/O.");
 }

@@ -89,7 +89,7 @@ public final class StorageProcess implements AutoCloseable {
       StorageServer s = server;
       RoutingCache r = routing;
       agent = new NodeAgent(mgmtd, NodeType.STORAGE, nodeId, server.address(), System.currentTimeMillis(),
-          () -> reports(s, r), cmd -> command(s, cmd), new ConfigApplier(config), config, clock);
+          () -> reports(s, r, nodeId), cmd -> command(s, cmd), new ConfigApplier(config), config, clock);
       agent.start();
       LOG.info("storage node {} serving {} targets on {}", nodeId, server.targets().all().size(), server.address());
       return new StorageProcess(rpc, mgmtd, routing, server, agent, watcher);
@@ -108,7 +108,8 @@ public final class StorageProcess implements AutoCloseable {
     }
   }
 
-  private static List<TargetReport> reports(StorageServer s, RoutingCache r) {
+  private static List<TargetReport> reports(StorageServer s, RoutingCache r, long nodeId) {
+    TargetAdopter.adopt(s.targets(), nodeId, r.current());
     List<TargetReport> out = new ArrayList<>();
     for (Target t : s.targets().all()) {
       long chainVersion = r.current().chain(t.chainId()).map(ChainInfo::version).orElse(0L);

@@ -51,12 +51,14 @@ final class TargetGuard {
           r.version());
     }
     ChainInfo c = ch.get();
-    if (!c.contains(t.targetId())) {
-      throw CatenaException.of(Errno.ENXIO, "%s is not a member of %s", t, c);
-    }
+    // Stale first: a member taken out of the chain (a drain, update-chain --remove) still gets requests from
+    // senders with the old routing, and they must refresh and retry, not fail.
     if (c.version() > chainVersion) {
       throw CatenaException.retryable(Errno.ESTALE, "chain %d version %d is stale (current %d): refresh routing",
           chainId, chainVersion, c.version());
+    }
+    if (!c.contains(t.targetId())) {
+      throw CatenaException.of(Errno.ENXIO, "%s is not a member of %s", t, c);
     }
     if (c.version() < chainVersion) {
       throw CatenaException.retryable(Errno.EAGAIN, "chain %d version %d is newer than this node's %d",
@@ -76,6 +78,7 @@ final class TargetGuard {
       throw CatenaException.of(Errno.ENXIO, "%s is not a member of %s", t, c);
     }
     requireState(t, c, false);
+    requireUpToDate(t);
     if (t.loadedAtStart() && !t.seenNotServing()) {
       // Restarted while routing still shows it serving: it may have missed writes; mgmtd will take it through
       // offline and sync first.
@@ -89,6 +92,16 @@ final class TargetGuard {
     if (forWrites ? !s.receivesWrites() : !s.canRead()) {
       throw CatenaException.retryable(Errno.EAGAIN, "%s is %s in %s: not %s", t, s, c,
           forWrites ? "receiving writes" : "serving reads");
+    }
+  }
+
+  /**
+   * Reads only from a target holding every committed write: mgmtd tells a draining target's node to stop serving
+   * it (STOP_SERVING_TARGET) before the target leaves its chain, so that readers with older routing go elsewhere.
+   */
+  static void requireUpToDate(Target t) {
+    if (!t.upToDate()) {
+      throw CatenaException.retryable(Errno.EAGAIN, "%s is not up to date here: read another replica", t);
     }
   }
 

@@ -93,6 +93,18 @@ class RejectionTest {
   }
 
   @Test
+  void writeToAHeadThatLeftTheChain_isRetryableEstale_soTheSenderRefreshesRouting() {
+    byte[] d = bytes(1, 4096);
+    long v = cluster.chain(1).version();
+    // The head is taken out of the chain (a drain's last step); a client still has the old routing.
+    cluster.setChain(1, cluster.chain(1).targets().stream().filter(t -> t.targetId() != 100).toList());
+    CatenaException e = rejected(0, write(100, v, 0, d).build(), d);
+    assertEquals(Errno.ESTALE, e.errno(), e::getMessage);
+    assertTrue(e.isRetryable());
+    assertNothingStored();
+  }
+
+  @Test
   void writeToATargetThatIsNotTheHeadIsRejectedWithEnxio() {
     byte[] d = bytes(1, 4096);
     CatenaException e = rejected(1, write(101, cluster.chain(1).version(), 0, d).build(), d);
