@@ -96,6 +96,20 @@ public final class Target {
     seenNotServing = true;
   }
 
+  // Whether the last routing seen showed this target SERVING; see noteServing.
+  private boolean servingInRouting;
+
+  /**
+   * Records whether routing shows the target SERVING and returns what the previous routing showed, so that only a
+   * transition into SERVING vouches for the data (a later routing that still shows SERVING must not undo a
+   * STOP_SERVING_TARGET or a sync that started since).
+   */
+  synchronized boolean noteServing(boolean serving) {
+    boolean was = servingInRouting;
+    servingInRouting = serving;
+    return was;
+  }
+
   public boolean upToDate() {
     return upToDate;
   }

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * Keeps this node's view of its targets' states in step with routing (ARCHITECTURE §4.4): a target routing takes
- * out of service stops counting as up to date, one mgmtd puts back into service counts as up to date again, and a
+ * out of service stops counting as up to date, one mgmtd puts back into service counts as up to date again (on that
+ * transition only), and a
  * serving target whose successor is syncing gets a resync started. Thread-safe: the states are the targets'
  * volatile flags, and routing events may arrive on any thread.
  */
@@ -49,10 +50,12 @@ final class TargetStates {
           t.setUpToDate(false);
         }
       }
+      boolean wasServing = t.noteServing(s == PublicTargetState.SERVING);
       if (s != PublicTargetState.SERVING) {
         t.markSeenNotServing();
-      } else if (t.seenNotServing()) {
-        // Serving again after mgmtd saw us out of service: the chain state machine vouches for our data.
+      } else if (!wasServing && t.seenNotServing()) {
+        // Put back into service after mgmtd saw us out of it: the chain state machine vouches for our data. Only on
+        // the transition: routings that keep showing SERVING after a STOP_SERVING_TARGET must not revive the target.
         t.setUpToDate(true);
       }
       if (s == PublicTargetState.SERVING) {
