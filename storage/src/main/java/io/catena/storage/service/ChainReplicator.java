@@ -161,6 +161,12 @@ final class ChainReplicator {
     while (true) {
       ChainInfo c = r.chain(t.chainId()).orElseThrow(
           () -> CatenaException.retryable(Errno.EAGAIN, "chain %d vanished from routing", t.chainId()));
+      if (!c.stateOf(t.targetId()).map(PublicTargetState::receivesWrites).orElse(false)) {
+        // Routing changed under this update: we left the chain (a drain's last step) or stopped taking writes and
+        // may have moved to its end. Finding no successor must not make us the tail: committing here would
+        // acknowledge a write that the chain's members do not hold. The writer retries at the current head.
+        throw CatenaException.retryable(Errno.ESTALE, "%s no longer takes writes in %s: retry at the head", t, c);
+      }
       Optional<ChainTarget> succ = successor(c, t.targetId());
       if (succ.isEmpty()) {
         return null;

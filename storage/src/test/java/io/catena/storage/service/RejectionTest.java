@@ -29,6 +29,8 @@ import io.catena.storage.proto.WriteResp;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,6 +104,31 @@ class RejectionTest {
     assertEquals(Errno.ESTALE, e.errno(), e::getMessage);
     assertTrue(e.isRetryable());
     assertNothingStored();
+  }
+
+  @Test
+  void headThatLeavesTheChainWhileForwarding_doesNotCommitAsTheTail_butFailsRetryably() throws Exception {
+    byte[] d = bytes(1, 4096);
+    // The successor is down, so the head's forward waits for a routing change...
+    cluster.stop(1);
+    CompletableFuture<RpcResponse<WriteResp>> f = rpc.call(cluster.server(0).address(), StorageRpc.WRITE,
+        write(100, cluster.chain(1).version(), 0, d).build(), Attachment.wrap(d),
+        CallOptions.timeout(Duration.ofSeconds(30)));
+    Target head = cluster.server(0).targets().get(100).orElseThrow();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (head.store().meta(CHUNK).map(m -> m.pendingVersion() == 0).orElse(true)) {
+      assertTrue(System.nanoTime() < end, "the head never stored the write pending");
+      Thread.sleep(5); // polling the head's store until the write is in its forward
+    }
+    // ...and the change takes the head out of the chain (a drain's last step). Finding no successor in the new
+    // chain must not make it the tail: acknowledging would leave the write on no member of the chain.
+    cluster.setChain(1, List.of(new ChainTarget(101, PublicTargetState.SERVING),
+        new ChainTarget(102, PublicTargetState.SERVING)));
+    CatenaException e = failure(f);
+    assertEquals(Errno.ESTALE, e.errno(), e::getMessage);
+    assertTrue(e.isRetryable());
+    assertTrue(cluster.fingerprint(100).isEmpty(), "the head that left committed the write");
+    assertTrue(head.store().meta(CHUNK).isEmpty(), "the head kept the write pending");
   }
 
   @Test
