@@ -122,6 +122,11 @@ final class SingleMachineCluster implements AutoCloseable {
         fail("catena did not stop within 60 s of SIGTERM; output:\n" + d.output());
       }
     }
+    // The control process logs to up's output: kept beside the other processes' logs for a failed test to show.
+    Path logs = data.resolve("logs");
+    if (Files.isDirectory(logs)) {
+      Files.writeString(logs.resolve("up.log"), up.output());
+    }
     List<Path> left = new ArrayList<>();
     for (Path m : mountPoints) {
       if (mounted(m)) {
