@@ -2,6 +2,8 @@ package io.catena.meta.server;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
 import io.catena.common.cluster.UserAccount;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.proto.AccessRequest;
@@ -58,6 +60,33 @@ final class MetaExports implements ExportPolicy {
   }
 
   @Override
+  public Optional<String> subdir(RpcCall<?> call) {
+    return Optional.of(subdirOf(call.request()));
+  }
+
+  /**
+   * The subdirectory a request's client mounted ({@code User.subdir}), normalised; {@code "/"} when the request
+   * has no user or names none.
+   *
+   * @throws io.catena.common.CatenaException EINVAL for a malformed path (relative, with "." or "..")
+   */
+  static String subdirOf(Message req) {
+    FieldDescriptor field = req.getDescriptorForType().findFieldByName("user");
+    if (field == null || field.getMessageType() != User.getDescriptor()) {
+      return "/";
+    }
+    String s = ((User) req.getField(field)).getSubdir();
+    if (s.isEmpty() || s.equals("/")) {
+      return "/";
+    }
+    try {
+      return ExportRule.normalSubdir(s);
+    } catch (IllegalArgumentException e) {
+      throw CatenaException.of(Errno.EINVAL, "mounted subdirectory: %s", e.getMessage());
+    }
+  }
+
+  @Override
   public <Req extends Message> RpcCall<Req> apply(RpcCall<Req> call, ExportRule rule) {
     if (rule.mapRoot().isEmpty() && rule.mapAll().isEmpty()) {
       return call;
@@ -73,7 +102,8 @@ final class MetaExports implements ExportPolicy {
     if (m.isEmpty()) {
       return new MappedCall<>(call, req, caller);
     }
-    User mappedUser = User.newBuilder().setUid((int) m.get().uid()).setGid((int) m.get().gid()).build();
+    User mappedUser = User.newBuilder().setUid((int) m.get().uid()).setGid((int) m.get().gid())
+        .setSubdir(u.getSubdir()).build();
     @SuppressWarnings("unchecked")
     Req out = (Req) req.toBuilder().setField(field, mappedUser).build();
     return new MappedCall<>(call, out, caller);

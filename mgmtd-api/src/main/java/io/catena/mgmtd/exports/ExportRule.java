@@ -29,6 +29,27 @@ public record ExportRule(int line, AddressRange addresses, String path, boolean 
     return user.isPresent() && (users.contains(user.get().name()) || users.contains(Long.toString(user.get().uid())));
   }
 
+  /**
+   * Whether a client may mount {@code subdir} (normalised, see {@link #normalSubdir}) under this rule, as MooseFS
+   * decides it: exactly {@code path}, or, with {@code alldirs}, {@code path} or any directory beneath it.
+   */
+  public boolean admitsSubdir(String subdir) {
+    if (subdir.equals(path)) {
+      return true;
+    }
+    return allDirs && (path.equals("/") || subdir.startsWith(path + "/"));
+  }
+
+  /**
+   * {@code subdir} as rules compare it: absolute, no "."/".." or empty components, no trailing slash; "" means "/".
+   * Refusing ".." matters: rules compare paths as strings, so "/p/../q" must never pass for a path under /p.
+   *
+   * @throws IllegalArgumentException when it is not such a path
+   */
+  public static String normalSubdir(String subdir) {
+    return subdir == null || subdir.isEmpty() ? "/" : ExportRulesParser.path(subdir);
+  }
+
   /** The identity a caller acts as under this rule: mapall first, else maproot for uid 0, else itself. */
   public Optional<IdMapping> mappingFor(long uid) {
     if (mapAll.isPresent()) {
