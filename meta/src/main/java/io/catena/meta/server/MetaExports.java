@@ -8,6 +8,8 @@ import io.catena.common.cluster.UserAccount;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.proto.AccessRequest;
 import io.catena.meta.proto.OpenRequest;
+import io.catena.meta.proto.SetTrashTimeRequest;
+import io.catena.meta.goal.proto.SetGoalRequest;
 import io.catena.meta.proto.User;
 import io.catena.meta.goal.GoalMethods;
 import io.catena.meta.rpc.MetaMethods;
@@ -88,6 +90,7 @@ final class MetaExports implements ExportPolicy {
 
   @Override
   public <Req extends Message> RpcCall<Req> apply(RpcCall<Req> call, ExportRule rule) {
+    checkBounds(call.request(), rule);
     if (rule.mapRoot().isEmpty() && rule.mapAll().isEmpty()) {
       return call;
     }
@@ -107,6 +110,39 @@ final class MetaExports implements ExportPolicy {
     @SuppressWarnings("unchecked")
     Req out = (Req) req.toBuilder().setField(field, mappedUser).build();
     return new MappedCall<>(call, out, caller);
+  }
+
+  /**
+   * The goal and trash-time bounds of the rule the call runs under ({@code mingoal}/{@code maxgoal},
+   * {@code mintrashtime}/{@code maxtrashtime}), as MooseFS applies them to mfssetgoal/mfssettrashtime: a value
+   * outside them is EPERM, naming the rule. They hold for every call the rule governs, an admin token's included
+   * (only server-to-server traffic is not governed); a rule without bounds allows what the feature allows.
+   */
+  static void checkBounds(Message req, ExportRule rule) {
+    if (req instanceof SetGoalRequest g) {
+      int goal = g.getGoal();
+      if (rule.minGoal().isPresent() && goal < rule.minGoal().getAsInt()
+          || rule.maxGoal().isPresent() && goal > rule.maxGoal().getAsInt()) {
+        throw CatenaException.of(Errno.EPERM, "export rule %s allows goals %s, not %d", rule,
+            bounds(rule.minGoal().isPresent() ? String.valueOf(rule.minGoal().getAsInt()) : null,
+                rule.maxGoal().isPresent() ? String.valueOf(rule.maxGoal().getAsInt()) : null), goal);
+      }
+    } else if (req instanceof SetTrashTimeRequest t) {
+      long seconds = t.getSeconds();
+      if (rule.minTrashTime().isPresent() && seconds < rule.minTrashTime().get().toSeconds()
+          || rule.maxTrashTime().isPresent() && seconds > rule.maxTrashTime().get().toSeconds()) {
+        throw CatenaException.of(Errno.EPERM, "export rule %s allows trash times %s, not %ds", rule,
+            bounds(rule.minTrashTime().map(d -> d.toSeconds() + "s").orElse(null),
+                rule.maxTrashTime().map(d -> d.toSeconds() + "s").orElse(null)), seconds);
+      }
+    }
+  }
+
+  private static String bounds(String min, String max) {
+    if (min != null && max != null) {
+      return min + ".." + max;
+    }
+    return min != null ? "at least " + min : "at most " + max;
   }
 
   /** The token's account as the rule makes it (an admin stays an admin: it may still speak for mapped callers). */
