@@ -109,8 +109,8 @@ final class MountCommand implements Callable<Integer> {
           cluster.root());
       FuseMount mount = FuseMount.mount(mountpoint, fs, config, "catena",
           new io.catena.fuse.kernel.FuseMetrics(metrics.registry())).closeOnShutdown();
-      spec.commandLine().getOut().println("mounted catena" + (cluster.subdir().equals("/") ? "" : ":"
-          + cluster.subdir()) + " on " + mountpoint.toAbsolutePath() + " (client "
+      spec.commandLine().getOut().println("mounted catena on " + mountpoint.toAbsolutePath() + " ("
+          + (cluster.subdir().equals("/") ? "" : "subdirectory " + cluster.subdir() + ", ") + "client "
           + cluster.clientId() + ", " + metrics.describe() + ")");
       spec.commandLine().getOut().flush();
       mount.awaitUnmounted();
