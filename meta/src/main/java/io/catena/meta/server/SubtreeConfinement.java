@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The mounted path is resolved to its directory once per {@link #ROOT_TTL} and cached: a rename of the mounted
  * directory itself is seen within that time. Thread-safe.
  */
-final class SubtreeConfinement {
+public final class SubtreeConfinement {
   /** How long a mounted path's directory is trusted before it is looked up again. */
   static final Duration ROOT_TTL = Duration.ofSeconds(1);
   private static final int MAX_ROOTS = 1024;
@@ -54,13 +54,14 @@ final class SubtreeConfinement {
   private final DenialLog denials;
   private final ConcurrentHashMap<String, Root> roots = new ConcurrentHashMap<>();
 
-  SubtreeConfinement(Subtrees subtrees, Clock clock) {
+  public SubtreeConfinement(Subtrees subtrees, Clock clock) {
     this.subtrees = subtrees;
     this.clock = clock;
     this.denials = new DenialLog(clock);
   }
 
-  ServiceDefinition wrap(ServiceDefinition d) {
+  /** {@code d} with every method confined (meta's own service and the goal service). */
+  public ServiceDefinition wrap(ServiceDefinition d) {
     ServiceDefinition.Builder b = ServiceDefinition.builder(d.name(), d.serviceId());
     for (ServiceDefinition.Binding<?, ?> binding : d.bindings()) {
       add(b, binding);
