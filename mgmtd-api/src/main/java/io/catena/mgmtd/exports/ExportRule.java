@@ -8,7 +8,8 @@ import java.util.OptionalInt;
 
 /**
  * One line of an exports file: which clients ({@code addresses}) may mount which subtree ({@code path}) and how.
- * The goal and trash-time bounds are carried for the features that set goals and trash times to enforce. Immutable.
+ * Meta enforces the goal and trash-time bounds on set-goal and set-trashtime (io.catena.meta.server.MetaExports).
+ * Immutable.
  *
  * @param line the line number in the file, named in logs and errors
  * @param users token users allowed (names or uids as written); empty: every user

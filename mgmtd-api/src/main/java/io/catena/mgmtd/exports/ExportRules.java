@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A parsed exports file: its rules in file order (the first whose addresses match a client decides, as in MooseFS),
- * the text they came from and a version that changes with the text. Immutable.
+ * A parsed exports file: its rules in file order (the first that matches a client's address, token user and mounted
+ * directory decides, as in MooseFS), the text they came from and a version that changes with the text. Immutable.
  *
  * @param version derived from the text (SHA-256), so every mgmtd serving the same file serves the same version and
  *     a restart does not make servers re-fetch unchanged rules; never 0 (0 means "nothing yet" on the wire)
