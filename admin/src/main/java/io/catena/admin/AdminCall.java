@@ -52,6 +52,10 @@ abstract class AdminCall implements Callable<Integer> {
   int fail(CatenaException e) {
     Status s = e.status();
     String advice = hint(e);
+    if (advice == null && s.message() != null && s.message().contains("export rule")) {
+      // A token does not help here: the rules for this host's address decide (docs/exports.md).
+      advice = "the export rules for this host decide (`catena admin exports show`); ask whoever edits them";
+    }
     if (advice == null) {
       advice = genericHint(e.errno());
     }

@@ -117,6 +117,14 @@ public final class MetaBench implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   int warmupOps;
 
+  @Option(names = "--subdir", description = "Work in this directory (created) and, over RPC, mount it as "
+      + "`catena mount --subdir` does: meta checks that every inode a call names lies beneath it (the cost of export "
+      + "subtrees). \"/\" installs the check on the whole tree, where it only reads the field.")
+  String subdir;
+
+  /** Where the bench's directories go: meta's root, or the directory of --subdir. */
+  private long base = MetaService.ROOT;
+
   private static final UserInfo USER = UserInfo.ROOT;
   private static final ChainTable TABLE = new ChainTable(1, 1, List.of(101L, 102L, 103L, 104L, 105L, 106L));
 
@@ -156,6 +164,13 @@ public final class MetaBench implements Callable<Integer> {
         new io.catena.kv.KvMetrics(registry, "meta")), Clock.systemUTC(), config, ChainTableSource.fixed(TABLE),
         ChunkStorage.NONE);
     service.format(0755);
+    if (subdir != null) {
+      for (String name : subdir.split("/")) {
+        if (!name.isEmpty()) {
+          base = service.mkdir(USER, base, name, 0755, null).id();
+        }
+      }
+    }
     System.out.printf("meta bench: engine=%s, %d ops per client, readdir of %d entries (%d per call),"
             + " server worker threads %d%s%n", label, opsPerClient, readdirEntries, readdirPage, workerThreads,
         inlineReads ? ", inline reads" : "");
@@ -165,20 +180,29 @@ public final class MetaBench implements Callable<Integer> {
     for (String mode : modes) {
       RpcServer server = null;
       MetaClient client = null;
+      io.catena.rpc.RpcClient subdirRpc = null; // a subdir client's RPC client: its MetaClient does not own it
       MetaService m;
       switch (mode) {
         case "inproc" -> m = service;
         case "rpc" -> {
+          io.catena.rpc.ServiceDefinition served = MetaRpcService.definition(service, config);
+          if (subdir != null) {
+            served = new io.catena.meta.server.SubtreeConfinement(new io.catena.meta.store.Subtrees(
+                service.context()), Clock.systemUTC()).wrap(served);
+          }
           server = Rpc.server(config, Address.tcp("127.0.0.1", 0), List.of(new io.catena.meta.server.MetaMetrics(
-              registry).wrap(MetaRpcService.definition(service, config))), io.catena.rpc.Authenticator.ACCEPT_ALL,
-              registry);
-          client = MetaClient.create(config, List.of(server.boundAddress()), "metabench", registry);
+              registry).wrap(served)), io.catena.rpc.Authenticator.ACCEPT_ALL, registry);
+          client = subdir == null ? MetaClient.create(config, List.of(server.boundAddress()), "metabench", registry)
+              : new MetaClient(subdirRpc = Rpc.client(config, registry), io.catena.meta.client.MetaServers.fixed(
+                  List.of(server.boundAddress())), "metabench", MetaClient.Options.from(config),
+                  java.util.random.RandomGenerator.of("L64X128MixRandom"), io.catena.common.retry.Sleeper.system(),
+                  subdir);
           m = client;
         }
         default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown mode " + mode);
       }
       try {
-        long listDir = m.mkdir(USER, MetaService.ROOT, "readdir-" + mode, 0755, null).id();
+        long listDir = m.mkdir(USER, base, "readdir-" + mode, 0755, null).id();
         if (readdirEntries > 0) {
           fill(service, listDir, readdirEntries);
         }
@@ -207,6 +231,9 @@ public final class MetaBench implements Callable<Integer> {
       } finally {
         if (client != null) {
           client.close();
+        }
+        if (subdirRpc != null) {
+          subdirRpc.close();
         }
         if (server != null) {
           server.close();
@@ -281,7 +308,7 @@ public final class MetaBench implements Callable<Integer> {
   /** Create, then stat (lookup by name), then unlink the same files; one result per operation. */
   private List<Result> runCreateStatUnlink(MetaService m, String tag, int clientCount, int ops, boolean spread)
       throws InterruptedException {
-    long top = m.mkdir(USER, MetaService.ROOT, tag, 0755, null).id();
+    long top = m.mkdir(USER, base, tag, 0755, null).id();
     long[] dirs = new long[clientCount];
     for (int c = 0; c < clientCount; c++) {
       dirs[c] = spread ? m.mkdir(USER, top, "c" + c, 0755, null).id() : top;

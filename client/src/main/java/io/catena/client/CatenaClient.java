@@ -42,6 +42,8 @@ public final class CatenaClient implements AutoCloseable {
   private final AtomicLong requestSeq = new AtomicLong();
   private final OpenFiles files;
   private final AutoCloseable owned;
+  /** The directory paths start from: meta's root, or the mounted one of {@code client.subdir}. */
+  private final long root;
 
   /**
    * A client whose open files use the {@link ClientConfig} defaults.
@@ -50,12 +52,14 @@ public final class CatenaClient implements AutoCloseable {
    *     idempotent
    */
   public CatenaClient(MetaService meta, FileLayoutIo io, UserInfo user, String clientId) {
-    this(meta, io, user, clientId, Config.defaults(ConfigSchema.fromHolders(ClientConfig.class)), null);
+    this(meta, io, user, clientId, Config.defaults(ConfigSchema.fromHolders(ClientConfig.class)), null,
+        MetaService.ROOT);
   }
 
   /** @param config carries the {@link ClientConfig} keys its open files follow (write-behind, length hints) */
   private CatenaClient(MetaService meta, FileLayoutIo io, UserInfo user, String clientId, Config config,
-      AutoCloseable owned) {
+      AutoCloseable owned, long root) {
+    this.root = root;
     this.meta = meta;
     this.io = io;
     this.user = user;
@@ -74,7 +78,7 @@ public final class CatenaClient implements AutoCloseable {
     // A program's configuration need not declare the client.* keys; they then keep their defaults.
     Config clientKeys = config.schema().contains(ClientConfig.WRITE_BEHIND) ? config
         : Config.defaults(ConfigSchema.fromHolders(ClientConfig.class));
-    return new CatenaClient(c.meta(), c.io(), user, c.clientId(), clientKeys, c);
+    return new CatenaClient(c.meta(), c.io(), user, c.clientId(), clientKeys, c, c.root());
   }
 
   /** Closes the cluster connection this client opened in {@link #connect}; a client built on parts owns none. */
@@ -110,14 +114,25 @@ public final class CatenaClient implements AutoCloseable {
     return new RequestId(clientId, requestSeq.incrementAndGet());
   }
 
-  /** stat(2): follows a final symlink. */
+  /** stat(2): follows a final symlink. Paths start at this client's root ({@code client.subdir}). */
   public Inode stat(String path) {
-    return meta.resolve(user, MetaService.ROOT, path, true);
+    return meta.resolve(user, root, relative(path), true);
   }
 
   /** lstat(2): does not follow a final symlink. */
   public Inode lstat(String path) {
-    return meta.resolve(user, MetaService.ROOT, path, false);
+    return meta.resolve(user, root, relative(path), false);
+  }
+
+  /** The meta inode this client's paths start from. */
+  public long root() {
+    return root;
+  }
+
+  /** {@code path} relative to {@link #root} (meta reads a leading "/" as its own root). */
+  private static String relative(String path) {
+    String p = path.replaceFirst("^/+", "");
+    return p.isEmpty() ? "." : p;
   }
 
   public boolean exists(String path) {

@@ -17,4 +17,10 @@ public final class ClientConfig {
       .hotUpdatable().range("0B", "1GiB").doc("A file writing past its last reported length by this much tells meta"
           + " its new length in the background, so directory quotas refuse growth while the file is still being"
           + " written (the next write fails with EDQUOT) rather than only at close. 0: only close and fsync report.");
+
+  public static final Key<String> SUBDIR = Key.string("client.subdir").defaultValue("/")
+      .doc("The directory of the file system this client mounts as its root (`catena mount --subdir`), as MooseFS"
+          + " mounts a subfolder: the client sees nothing above it, and meta refuses any call that names an inode"
+          + " outside it. Export rules decide who may mount which directory (docs/exports.md). Resolved once at"
+          + " connect; a missing directory fails the connection.");
 }

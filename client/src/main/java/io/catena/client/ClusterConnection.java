@@ -1,17 +1,23 @@
 package io.catena.client;
 
+import io.catena.common.CatenaException;
 import io.catena.common.Closeables;
+import io.catena.common.Errno;
 import io.catena.common.cluster.NodeType;
 import io.catena.common.config.Config;
 import io.catena.common.metrics.Meters;
 import io.catena.common.net.Address;
 import io.catena.common.retry.Sleeper;
+import io.catena.meta.Inode;
+import io.catena.meta.MetaService;
+import io.catena.meta.UserInfo;
 import io.catena.meta.client.MetaClient;
 import io.catena.meta.client.MetaServers;
 import io.catena.mgmtd.SessionRequest;
 import io.catena.mgmtd.client.MgmtdClient;
 import io.catena.mgmtd.client.MgmtdClientConfig;
 import io.catena.mgmtd.client.RoutingCache;
+import io.catena.mgmtd.exports.ExportRule;
 import io.catena.rpc.Rpc;
 import io.catena.rpc.RpcClient;
 import io.catena.storage.client.StorageClient;
@@ -49,12 +55,15 @@ public final class ClusterConnection implements AutoCloseable {
   private final FileLayoutIo io;
   private final ScheduledExecutorService keepAlive;
   private final List<AutoCloseable> resources;
+  /** The meta directory this connection treats as its root ({@link ClientConfig#SUBDIR}). */
+  private final long root;
   private boolean closed;
 
   private ClusterConnection(Config config, String clientId, RpcClient rpc, MgmtdClient mgmtd, RoutingCache routing,
       StorageClient storage, MetaClient meta, ScheduledExecutorService keepAlive, List<AutoCloseable> resources,
-      ClientMetrics metrics) {
+      ClientMetrics metrics, long root) {
     this.config = config;
+    this.root = root;
     this.clientId = clientId;
     this.rpc = rpc;
     this.mgmtd = mgmtd;
@@ -114,15 +123,48 @@ public final class ClusterConnection implements AutoCloseable {
 
       // A control process serves meta on mgmtd's address: the fallback while routing lists no meta node.
       List<Address> fallback = config.get(MgmtdClientConfig.ADDRESSES).stream().map(Address::parse).toList();
+      String subdir = subdir(config);
       MetaClient meta = new MetaClient(rpc, MetaServers.fromRouting(routing, fallback), clientId,
-          MetaClient.Options.from(config), RandomGenerator.of("L64X128MixRandom"), Sleeper.system());
+          MetaClient.Options.from(config), RandomGenerator.of("L64X128MixRandom"), Sleeper.system(), subdir);
       res.add(meta);
+      long root = rootOf(meta, subdir);
       return new ClusterConnection(config, clientId, rpc, mgmtd, routing, storage, meta, keepAlive, res,
-          new ClientMetrics(registry));
+          new ClientMetrics(registry), root);
     } catch (RuntimeException e) {
       Closeables.closeReversed(res, LOG);
       throw e;
     }
+  }
+
+  /** {@code client.subdir} normalised ("/" when the config does not declare it); EINVAL when malformed. */
+  static String subdir(Config config) {
+    String s = config.schema().contains(ClientConfig.SUBDIR) ? config.get(ClientConfig.SUBDIR) : "/";
+    try {
+      return ExportRule.normalSubdir(s);
+    } catch (IllegalArgumentException e) {
+      throw CatenaException.of(Errno.EINVAL, "%s: %s", ClientConfig.SUBDIR.name(), e.getMessage());
+    }
+  }
+
+  /**
+   * The directory the mount shows as its root, resolved once. Meta resolves the same path (without following
+   * symbolic links) to confine every call, so a missing path or a non-directory fails here, with its errno: the
+   * mount fails instead of showing an empty tree.
+   */
+  private static long rootOf(MetaClient meta, String subdir) {
+    if (subdir.equals("/")) {
+      return MetaService.ROOT;
+    }
+    Inode dir;
+    try {
+      dir = meta.resolve(UserInfo.ROOT, MetaService.ROOT, subdir, true);
+    } catch (CatenaException e) {
+      throw CatenaException.of(e.errno(), "cannot mount subdirectory %s: %s", subdir, e.getMessage());
+    }
+    if (!dir.isDirectory()) {
+      throw CatenaException.of(Errno.ENOTDIR, "cannot mount subdirectory %s: not a directory", subdir);
+    }
+    return dir.id();
   }
 
   private static String hostName() {
@@ -160,6 +202,16 @@ public final class ClusterConnection implements AutoCloseable {
 
   public MetaClient meta() {
     return meta;
+  }
+
+  /** The subdirectory this connection mounted ({@code client.subdir}, "/" for the whole tree). */
+  public String subdir() {
+    return meta.subdir();
+  }
+
+  /** The meta inode of {@link #subdir()}: {@link MetaService#ROOT} for the whole tree. */
+  public long root() {
+    return root;
   }
 
   /** File data over the storage chains, split at chunk boundaries. */

@@ -54,6 +54,11 @@ final class MountCommand implements Callable<Integer> {
       + "that died (as `catena umount` does); a live mount answers and is never touched (for restarting containers)")
   boolean clearStale;
 
+  @Option(names = "--subdir", paramLabel = "PATH", description = "mount this directory of the file system as the "
+      + "mount's root (sets client.subdir; MooseFS's mfssubfolder): nothing above it is reachable, and export rules "
+      + "decide who may mount it (docs/exports.md)")
+  String subdir;
+
   @Option(names = "--mkdir", description = "create MOUNTPOINT (and missing parents) if it does not exist")
   boolean mkdir;
 
@@ -65,6 +70,9 @@ final class MountCommand implements Callable<Integer> {
     }
     if (clusterId != null) {
       flags.put(MgmtdClientConfig.CLUSTER_ID.name(), clusterId);
+    }
+    if (subdir != null) {
+      flags.put(io.catena.client.ClientConfig.SUBDIR.name(), subdir);
     }
     Config config = configOptions.load(spec.commandLine(), "mount", flags);
     if (clearStale && !Files.isDirectory(mountpoint)) {
@@ -94,12 +102,15 @@ final class MountCommand implements Callable<Integer> {
             .buildInfo(VersionCommand.version());
         ClusterConnection cluster = ClusterConnection.open(config, NodeType.FUSE, "fuse", "mount " + where,
             metrics.registry())) {
-      // Export rules refuse a client whose address no rule matches (EACCES): say so now, not at the first ls.
-      cluster.meta().getattr(io.catena.meta.UserInfo.ROOT, io.catena.meta.MetaService.ROOT);
-      CatenaFileSystem fs = new CatenaFileSystem(cluster.meta(), cluster.io(), cluster.clientId(), config);
+      // Export rules refuse a client whose address no rule matches, or whose subdirectory no rule for it admits
+      // (EACCES): say so now, not at the first ls.
+      cluster.meta().getattr(io.catena.meta.UserInfo.ROOT, cluster.root());
+      CatenaFileSystem fs = new CatenaFileSystem(cluster.meta(), cluster.io(), cluster.clientId(), config,
+          cluster.root());
       FuseMount mount = FuseMount.mount(mountpoint, fs, config, "catena",
           new io.catena.fuse.kernel.FuseMetrics(metrics.registry())).closeOnShutdown();
-      spec.commandLine().getOut().println("mounted catena on " + mountpoint.toAbsolutePath() + " (client "
+      spec.commandLine().getOut().println("mounted catena on " + mountpoint.toAbsolutePath() + " ("
+          + (cluster.subdir().equals("/") ? "" : "subdirectory " + cluster.subdir() + ", ") + "client "
           + cluster.clientId() + ", " + metrics.describe() + ")");
       spec.commandLine().getOut().flush();
       mount.awaitUnmounted();

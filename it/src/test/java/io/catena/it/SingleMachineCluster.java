@@ -85,10 +85,13 @@ final class SingleMachineCluster implements AutoCloseable {
   }
 
   /** As {@link #secondMount(String, Path)}, with extra environment (e.g. CATENA_RPC_CLIENT_BIND_ADDRESS). */
-  Path secondMount(String name, Path tokenFile, Map<String, String> env) throws IOException, InterruptedException {
+  Path secondMount(String name, Path tokenFile, Map<String, String> env, String... extraArgs)
+      throws IOException, InterruptedException {
     Path at = Files.createDirectories(data.resolve(name));
-    Launcher.Daemon d = new Launcher.Daemon(env, "mount", at.toString(), "--mgmtd", controlAddress,
-        "--cluster-id", "catena", "--token-file", tokenFile.toString());
+    List<String> args = new ArrayList<>(List.of("mount", at.toString(), "--mgmtd", controlAddress,
+        "--cluster-id", "catena", "--token-file", tokenFile.toString()));
+    args.addAll(List.of(extraArgs));
+    Launcher.Daemon d = new Launcher.Daemon(env, args.toArray(String[]::new));
     extraMounts.add(d);
     mountPoints.add(at);
     d.awaitLine(l -> l.startsWith("mounted catena on"), Duration.ofSeconds(60));

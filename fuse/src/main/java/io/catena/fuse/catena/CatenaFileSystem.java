@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Catena behind a FUSE mount: namespace calls go to meta as the calling process's uid/gid/groups (meta enforces
  * permissions), file data goes straight between this process and the storage chains. FUSE's root inode 1 is meta's
- * root 0 (meta never hands out id 1). Close-to-open consistency: a handle sees meta's length at open plus what this
+ * root 0, or the mounted directory of a subdirectory mount ({@link MountRoot}). Close-to-open consistency: a handle sees meta's length at open plus what this
  * mount wrote; the first close(2) of a written handle makes meta record the exact length, so once close returns
  * every other mount sees the file whole. The virtual control directory {@code /.catena-virt} ({@link ControlDir})
  * shows and changes the mount's live configuration and removes trees on the server. Thread-safe: FUSE worker threads
@@ -53,6 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CatenaFileSystem implements FuseFileSystem {
   private final MetaService meta;
+  private final MountRoot root;
   private final LiveConfig conf;
   private final ControlDir control;
   private final IoRegistry iovs;
@@ -90,15 +91,24 @@ public final class CatenaFileSystem implements FuseFileSystem {
    *     {@code /.catena-virt/set-conf}
    */
   public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId, Config config) {
+    this(meta, io, clientId, config, MetaService.ROOT);
+  }
+
+  /**
+   * As above, showing meta directory {@code rootIno} as the mount's root ({@code catena mount --subdir}: the
+   * connection resolved it, and meta confines every call to it); ".." of the root stays at the root.
+   */
+  public CatenaFileSystem(MetaService meta, FileLayoutIo io, String clientId, Config config, long rootIno) {
+    this.root = new MountRoot(rootIno);
     this.meta = meta;
     this.clientId = clientId;
     this.conf = new LiveConfig(config);
     this.files = new OpenFiles(meta, io, conf::get);
     this.privilegeDrops = new PrivilegeDrops(meta, () -> notifier);
-    this.dirs = new DirListings(meta);
-    this.iovs = MountRings.registry(meta, files, clientId, config, () -> notifier,
+    this.dirs = new DirListings(meta, root);
+    this.iovs = MountRings.registry(meta, root, files, clientId, config, () -> notifier,
         ino -> reportedLength.remove(toMeta(ino)));
-    this.control = new ControlDir(meta, iovs, conf, this::request);
+    this.control = new ControlDir(meta, root, iovs, conf, this::request);
   }
 
   @Override
@@ -146,12 +156,12 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
   }
 
-  static long toMeta(long fuseIno) {
-    return fuseIno == ROOT_INO ? MetaService.ROOT : fuseIno;
+  private long toMeta(long fuseIno) {
+    return root.toMeta(fuseIno);
   }
 
-  static long toFuse(long metaIno) {
-    return metaIno == MetaService.ROOT ? ROOT_INO : metaIno;
+  private long toFuse(long metaIno) {
+    return root.toFuse(metaIno);
   }
 
   private static UserInfo user(RequestContext ctx) {
@@ -470,7 +480,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   }
 
   /** "." and "..": the kernel takes only their id and type from a readdirplus reply. */
-  private static Entry dotEntry(Listed e) {
+  private Entry dotEntry(Listed e) {
     return new Entry(0, new Attr(toFuse(e.ino()), 0, 0, 0, 0, 0, 0, 0, 0, e.mode(), 2, 0, 0, 0, 4096),
         Duration.ZERO, Duration.ZERO);
   }

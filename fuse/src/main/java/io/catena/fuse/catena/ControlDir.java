@@ -79,6 +79,7 @@ final class ControlDir {
   /** How long rm-rf waits for the kernel to drop the removed names before answering anyway (see {@link #rmrf}). */
   private static final long INVALIDATE_WAIT_MS = 500;
 
+  private final MountRoot root;
   private final MetaService meta;
   private final IoRegistry iovs;
   private final LiveConfig conf;
@@ -104,8 +105,9 @@ final class ControlDir {
     }
   }
 
-  ControlDir(MetaService meta, IoRegistry iovs, LiveConfig conf, Supplier<RequestId> requests) {
+  ControlDir(MetaService meta, MountRoot root, IoRegistry iovs, LiveConfig conf, Supplier<RequestId> requests) {
     this.meta = meta;
+    this.root = root;
     this.iovs = iovs;
     this.conf = conf;
     this.requests = requests;
@@ -474,11 +476,13 @@ final class ControlDir {
     }
     String parentPath = rel.getParent() == null ? "/" : "/" + rel.getParent();
     String victim = rel.getFileName().toString();
-    Inode parent = meta.resolve(user, MetaService.ROOT, parentPath, true);
+    // Relative to the mount's root (a subdirectory mount's paths start there); resolve treats "/" as meta's root.
+    Inode parent = meta.resolve(user, root.metaIno(), parentPath.substring(1).isEmpty() ? "." : parentPath
+        .substring(1), true);
     Inode child = meta.lookup(user, parent.id(), victim);
     long removed = meta.removeRecursive(user, parent.id(), victim, requests.get());
     LOG.info("rm-rf {} by uid {} (pid {}): {} names removed", t, ctx.uid(), ctx.pid(), removed);
-    dropCachedName(CatenaFileSystem.toFuse(parent.id()), CatenaFileSystem.toFuse(child.id()), victim);
+    dropCachedName(root.toFuse(parent.id()), root.toFuse(child.id()), victim);
   }
 
   /**

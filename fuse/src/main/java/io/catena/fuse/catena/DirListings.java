@@ -27,8 +27,11 @@ final class DirListings {
   private final Map<Long, List<Listed>> listings = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
 
-  DirListings(MetaService meta) {
+  private final MountRoot root;
+
+  DirListings(MetaService meta, MountRoot root) {
     this.meta = meta;
+    this.root = root;
   }
 
   /** A new handle; its listing loads on the first read. */
@@ -57,7 +60,7 @@ final class DirListings {
 
   private void load(UserInfo user, Inode dir, boolean plus, List<Listed> into) {
     // ".." needs only its id and type: the kernel never instantiates "." or ".." from readdirplus.
-    long parent = dir.id() == MetaService.ROOT ? dir.id() : dir.parent();
+    long parent = root.isRoot(dir.id()) ? dir.id() : dir.parent(); // the mount's root is its own parent
     into.add(new Listed(".", dir.id(), dir.stMode(), dir));
     into.add(new Listed("..", parent, dir.stMode(), null));
     String cursor = null;
@@ -65,7 +68,7 @@ final class DirListings {
       ReaddirPage page = meta.readdir(user, dir.id(), cursor, READDIR_PAGE, plus);
       for (int i = 0; i < page.entries().size(); i++) {
         DirEntry e = page.entries().get(i);
-        if (dir.id() == MetaService.ROOT && ControlDir.NAME.equals(e.name())) {
+        if (root.isRoot(dir.id()) && ControlDir.NAME.equals(e.name())) {
           continue; // shadowed by the control directory
         }
         Inode attrs = plus ? page.attrs().get(i) : null;

@@ -24,12 +24,12 @@ final class MountRings {
    * @param forgetLength called with the kernel inode of a file rings wrote, so the mount stops trusting the length it
    *     last reported for it
    */
-  static IoRegistry registry(MetaService meta, OpenFiles files, String clientId, Config config,
+  static IoRegistry registry(MetaService meta, MountRoot root, OpenFiles files, String clientId, Config config,
       Supplier<FuseNotifier> notifier, LongConsumer forgetLength) {
     IoRegistry.FileOpener opener = (user, fuseIno, flags) -> {
       // meta's open as the registering process's user is open(2)'s permission check; the handle joins the mount's
       // open files, so the mount's handles and the rings share the file's length and see each other's writes.
-      OpenResult r = meta.open(user, CatenaFileSystem.toMeta(fuseIno), flags, clientId);
+      OpenResult r = meta.open(user, root.toMeta(fuseIno), flags, clientId);
       if (!r.inode().isFile()) {
         throw CatenaException.of(Errno.EINVAL, "inode %d is not a regular file", fuseIno);
       }

@@ -3,6 +3,7 @@ package io.catena.meta.client;
 import static io.catena.meta.rpc.MetaWire.str;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
@@ -147,6 +148,8 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
   private final String reqNamespace;
   private final AtomicLong seq = new AtomicLong();
   private final AtomicInteger current;
+  /** The subdirectory this client mounted ("/": the whole tree), stated in every request's user. */
+  private final String subdir;
 
   /**
    * A client over an existing RPC client (not closed by {@link #close()}).
@@ -163,11 +166,26 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
   /** As above, with the servers looked up again before every attempt (e.g. from mgmtd's routing info). */
   public MetaClient(RpcClient rpc, MetaServers servers, String clientId, Options options, RandomGenerator random,
       Sleeper sleeper) {
-    this(rpc, false, servers, clientId, options, random, sleeper);
+    this(rpc, false, servers, clientId, options, random, sleeper, "/");
+  }
+
+  /**
+   * As above, for a client that mounted {@code subdir} (absolute; "/" for the whole tree): every request says so,
+   * and meta confines it to that subtree under the export rule that admits it (docs/exports.md, "Subtrees").
+   */
+  public MetaClient(RpcClient rpc, MetaServers servers, String clientId, Options options, RandomGenerator random,
+      Sleeper sleeper, String subdir) {
+    this(rpc, false, servers, clientId, options, random, sleeper, subdir);
   }
 
   private MetaClient(RpcClient rpc, boolean ownsRpc, MetaServers servers, String clientId, Options options,
       RandomGenerator random, Sleeper sleeper) {
+    this(rpc, ownsRpc, servers, clientId, options, random, sleeper, "/");
+  }
+
+  private MetaClient(RpcClient rpc, boolean ownsRpc, MetaServers servers, String clientId, Options options,
+      RandomGenerator random, Sleeper sleeper, String subdir) {
+    this.subdir = subdir == null || subdir.isEmpty() ? "/" : subdir;
     this.rpc = Objects.requireNonNull(rpc, "rpc");
     this.ownsRpc = ownsRpc;
     this.servers = Objects.requireNonNull(servers, "servers");
@@ -243,7 +261,8 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
 
   // ---- the retry loop
 
-  private <Req extends Message, Resp extends Message> Resp call(MethodDescriptor<Req, Resp> method, Req request) {
+  private <Req extends Message, Resp extends Message> Resp call(MethodDescriptor<Req, Resp> method, Req given) {
+    Req request = stamped(given);
     Retrier.Attempts attempts = retrier.begin();
     while (true) {
       int index = current.get();
@@ -271,6 +290,26 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
         }
       }
     }
+  }
+
+  /** The subdirectory this client mounted ("/": the whole tree). */
+  public String subdir() {
+    return subdir;
+  }
+
+  /** {@code request} with this client's mounted subdirectory in its user (as it is for a whole-tree client). */
+  private <Req extends Message> Req stamped(Req request) {
+    if (subdir.equals("/")) {
+      return request;
+    }
+    FieldDescriptor f = request.getDescriptorForType().findFieldByName("user");
+    if (f == null || f.getMessageType() != User.getDescriptor()) {
+      return request;
+    }
+    User u = ((User) request.getField(f)).toBuilder().setSubdir(subdir).build();
+    @SuppressWarnings("unchecked")
+    Req out = (Req) request.toBuilder().setField(f, u).build();
+    return out;
   }
 
   private <Req extends Message, Resp extends Message> Resp once(Address server, MethodDescriptor<Req, Resp> method,

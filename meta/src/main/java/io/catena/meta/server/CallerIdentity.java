@@ -28,7 +28,9 @@ final class CallerIdentity {
       return req;
     }
     @SuppressWarnings("unchecked")
-    Req pinned = (Req) req.toBuilder().setField(field, toProto(caller.get())).build();
+    String subdir = ((User) req.getField(field)).getSubdir(); // where the client mounted is not an identity
+    Req pinned = (Req) req.toBuilder().setField(field, toProto(caller.get()).toBuilder().setSubdir(subdir).build())
+        .build();
     return pinned;
   }
 

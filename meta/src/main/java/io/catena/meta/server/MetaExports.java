@@ -2,10 +2,14 @@ package io.catena.meta.server;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
 import io.catena.common.cluster.UserAccount;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.proto.AccessRequest;
 import io.catena.meta.proto.OpenRequest;
+import io.catena.meta.proto.SetTrashTimeRequest;
+import io.catena.meta.goal.proto.SetGoalRequest;
 import io.catena.meta.proto.User;
 import io.catena.meta.goal.GoalMethods;
 import io.catena.meta.rpc.MetaMethods;
@@ -58,7 +62,35 @@ final class MetaExports implements ExportPolicy {
   }
 
   @Override
+  public Optional<String> subdir(RpcCall<?> call) {
+    return Optional.of(subdirOf(call.request()));
+  }
+
+  /**
+   * The subdirectory a request's client mounted ({@code User.subdir}), normalised; {@code "/"} when the request
+   * has no user or names none.
+   *
+   * @throws io.catena.common.CatenaException EINVAL for a malformed path (relative, with "." or "..")
+   */
+  static String subdirOf(Message req) {
+    FieldDescriptor field = req.getDescriptorForType().findFieldByName("user");
+    if (field == null || field.getMessageType() != User.getDescriptor()) {
+      return "/";
+    }
+    String s = ((User) req.getField(field)).getSubdir();
+    if (s.isEmpty() || s.equals("/")) {
+      return "/";
+    }
+    try {
+      return ExportRule.normalSubdir(s);
+    } catch (IllegalArgumentException e) {
+      throw CatenaException.of(Errno.EINVAL, "mounted subdirectory: %s", e.getMessage());
+    }
+  }
+
+  @Override
   public <Req extends Message> RpcCall<Req> apply(RpcCall<Req> call, ExportRule rule) {
+    checkBounds(call.request(), rule);
     if (rule.mapRoot().isEmpty() && rule.mapAll().isEmpty()) {
       return call;
     }
@@ -73,10 +105,44 @@ final class MetaExports implements ExportPolicy {
     if (m.isEmpty()) {
       return new MappedCall<>(call, req, caller);
     }
-    User mappedUser = User.newBuilder().setUid((int) m.get().uid()).setGid((int) m.get().gid()).build();
+    User mappedUser = User.newBuilder().setUid((int) m.get().uid()).setGid((int) m.get().gid())
+        .setSubdir(u.getSubdir()).build();
     @SuppressWarnings("unchecked")
     Req out = (Req) req.toBuilder().setField(field, mappedUser).build();
     return new MappedCall<>(call, out, caller);
+  }
+
+  /**
+   * The goal and trash-time bounds of the rule the call runs under ({@code mingoal}/{@code maxgoal},
+   * {@code mintrashtime}/{@code maxtrashtime}), as MooseFS applies them to mfssetgoal/mfssettrashtime: a value
+   * outside them is EPERM, naming the rule. They hold for every call the rule governs, an admin token's included
+   * (only server-to-server traffic is not governed); a rule without bounds allows what the feature allows.
+   */
+  static void checkBounds(Message req, ExportRule rule) {
+    if (req instanceof SetGoalRequest g) {
+      int goal = g.getGoal();
+      if (rule.minGoal().isPresent() && goal < rule.minGoal().getAsInt()
+          || rule.maxGoal().isPresent() && goal > rule.maxGoal().getAsInt()) {
+        throw CatenaException.of(Errno.EPERM, "export rule %s allows goals %s, not %d", rule,
+            bounds(rule.minGoal().isPresent() ? String.valueOf(rule.minGoal().getAsInt()) : null,
+                rule.maxGoal().isPresent() ? String.valueOf(rule.maxGoal().getAsInt()) : null), goal);
+      }
+    } else if (req instanceof SetTrashTimeRequest t) {
+      long seconds = t.getSeconds();
+      if (rule.minTrashTime().isPresent() && seconds < rule.minTrashTime().get().toSeconds()
+          || rule.maxTrashTime().isPresent() && seconds > rule.maxTrashTime().get().toSeconds()) {
+        throw CatenaException.of(Errno.EPERM, "export rule %s allows trash times %s, not %ds", rule,
+            bounds(rule.minTrashTime().map(d -> d.toSeconds() + "s").orElse(null),
+                rule.maxTrashTime().map(d -> d.toSeconds() + "s").orElse(null)), seconds);
+      }
+    }
+  }
+
+  private static String bounds(String min, String max) {
+    if (min != null && max != null) {
+      return min + ".." + max;
+    }
+    return min != null ? "at least " + min : "at most " + max;
   }
 
   /** The token's account as the rule makes it (an admin stays an admin: it may still speak for mapped callers). */

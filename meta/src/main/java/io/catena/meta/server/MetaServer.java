@@ -62,6 +62,8 @@ public final class MetaServer implements AutoCloseable {
   private final MetaMetrics metrics;
   /** Export rules, unknown (client calls wait) until {@link #start} fetched them from mgmtd. */
   private final ExportGuard exports;
+  /** Keeps subdirectory mounts inside their subtree, behind the rules that admitted the subdirectory. */
+  private final SubtreeConfinement subtrees;
   private final AtomicReference<ChunkStorage> storage = new AtomicReference<>();
   private final AtomicReference<MgmtdService> mgmtd = new AtomicReference<>();
   private final AtomicReference<RoutingCache> routing = new AtomicReference<>();
@@ -87,6 +89,7 @@ public final class MetaServer implements AutoCloseable {
     this.meta = new KvMetaService(runner, clock, config,
         id -> routing.get() == null ? Optional.empty() : routing.get().current().latestChainTable(id),
         new ForwardingStorage());
+    this.subtrees = new SubtreeConfinement(new io.catena.meta.store.Subtrees(meta.context()), clock);
     this.goals = new io.catena.meta.store.GoalOps(meta.context(), new io.catena.meta.store.GoalTables(
         () -> routing.get() == null ? io.catena.common.cluster.RoutingInfo.empty() : routing.get().current()));
   }
@@ -94,12 +97,13 @@ public final class MetaServer implements AutoCloseable {
   /** The replication-goal service (set-goal/get-goal), to offer beside {@link #rpcDefinition}. */
   public ServiceDefinition goalRpcDefinition() {
     // Behind the export rules too: set-goal changes files; a client refused everything else is refused this.
-    return metrics.wrap(GuardedService.wrap(GoalRpcService.definition(goals), exports, MetaExports.INSTANCE));
+    return metrics.wrap(GuardedService.wrap(subtrees.wrap(GoalRpcService.definition(goals)), exports,
+        MetaExports.INSTANCE));
   }
 
   /** The RPC service to offer (before {@link #start}, calls that need storage fail retryably). */
   public ServiceDefinition rpcDefinition() {
-    return metrics.wrap(GuardedService.wrap(MetaRpcService.definition(meta, config), exports,
+    return metrics.wrap(GuardedService.wrap(subtrees.wrap(MetaRpcService.definition(meta, config)), exports,
         MetaExports.INSTANCE));
   }
 

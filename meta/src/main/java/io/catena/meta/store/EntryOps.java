@@ -72,8 +72,10 @@ public final class EntryOps {
     boolean dir = type == InodeType.DIRECTORY;
     long len = type == InodeType.SYMLINK ? MetaKeys.utf8(target).length : 0;
     // A new inode is accounted under its directory's quota (a quota directory's tag is itself).
+    // Every inode records the directory it was made in (a non-directory without its name, which hard links make
+    // ambiguous): export subtrees check ancestry through it (SubtreeCheck).
     return new Inode(id, type, m, user.uid(), gid, dir ? 2 : 1, len, 0, now, now, now, rdev, layout, target,
-        dir ? parent.id() : -1, dir ? name : null, parent.quotaDomain());
+        parent.id(), dir ? name : null, parent.quotaDomain());
   }
 
   /**

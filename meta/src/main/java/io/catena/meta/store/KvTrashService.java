@@ -220,7 +220,7 @@ public final class KvTrashService implements TrashService {
       }
       PermissionChecker.check(user, parent, PermissionChecker.W);
       ctx.quotas.charge(tx, parent.quotaDomain(), file.isFile() ? file.length() : 0, 1, true);
-      Inode back = file.withNlink(1).withQuotaDomain(parent.quotaDomain());
+      Inode back = file.withNlink(1).withQuotaDomain(parent.quotaDomain()).withPlace(parent.id(), file.name());
       tx.putInode(back);
       tx.putDent(Tx.dentFor(parent.id(), name, back));
       tx.putInode(parent.touched(now));

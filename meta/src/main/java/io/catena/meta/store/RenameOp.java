@@ -96,9 +96,8 @@ public final class RenameOp {
     }
     tx.clearDent(srcParentId, srcName);
     Inode moved = srcInode.withCtime(now);
-    if (moved.isDirectory()) {
-      moved = moved.withPlace(dstParentId, dstName);
-    }
+    // A non-directory's parent follows it too (it has a link in dstParent now): export subtrees walk it.
+    moved = moved.withPlace(dstParentId, moved.isDirectory() ? dstName : moved.name());
     tx.putInode(moved);
     tx.putDent(Tx.dentFor(dstParentId, dstName, moved));
     int delta = moved.isDirectory() && moves ? 1 : 0;
@@ -131,12 +130,8 @@ public final class RenameOp {
       Inode b, long now) {
     Inode a2 = a.withCtime(now);
     Inode b2 = b.withCtime(now);
-    if (a2.isDirectory()) {
-      a2 = a2.withPlace(dstParentId, dstName);
-    }
-    if (b2.isDirectory()) {
-      b2 = b2.withPlace(srcParentId, srcName);
-    }
+    a2 = a2.withPlace(dstParentId, a2.isDirectory() ? dstName : a2.name());
+    b2 = b2.withPlace(srcParentId, b2.isDirectory() ? srcName : b2.name());
     tx.putInode(a2);
     tx.putInode(b2);
     tx.putDent(Tx.dentFor(dstParentId, dstName, a2));

@@ -255,7 +255,7 @@ final class SnapshotOp {
       c.others++;
     }
     Inode copy = new Inode(id, s.type(), s.mode(), uid, gid, isDir ? 2 : 1, length, 0, s.atime(), s.mtime(),
-        s.ctime(), s.rdev(), layout, s.symlinkTarget(), isDir ? dir : -1, isDir ? name : null, domain);
+        s.ctime(), s.rdev(), layout, s.symlinkTarget(), dir, isDir ? name : null, domain);
     ctx.quotas.charge(tx, domain, s.type() == InodeType.FILE ? length : 0, 1, true);
     tx.putInode(copy);
     tx.putDent(Tx.dentFor(dir, name, copy));

@@ -1,9 +1,15 @@
 package io.catena.meta.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Message;
+import io.catena.common.CatenaException;
+import io.catena.common.Errno;
 import io.catena.common.cluster.UserAccount;
+import io.catena.meta.goal.proto.SetGoalRequest;
+import io.catena.meta.proto.SetTrashTimeRequest;
 import io.catena.common.time.Deadline;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.proto.AccessRequest;
@@ -138,5 +144,40 @@ class MetaExportsTest {
         all));
     assertEquals(user(1000, 1000, 27), userSeenByHandler(new Call<>(MetaMethods.CREATE, claimsRoot,
         Optional.of(ALICE)), rule("rw")), "no mapping: the token's own user, as before");
+  }
+
+  @Test
+  void goalAndTrashTimeBounds_refuseValuesOutsideThem_withEperm() {
+    ExportRule bounded = rule("rw,mingoal=2,maxgoal=3,mintrashtime=1h,maxtrashtime=2d");
+    MetaExports.checkBounds(SetGoalRequest.newBuilder().setGoal(2).build(), bounded);
+    MetaExports.checkBounds(SetGoalRequest.newBuilder().setGoal(3).build(), bounded);
+    CatenaException high = assertThrows(CatenaException.class,
+        () -> MetaExports.checkBounds(SetGoalRequest.newBuilder().setGoal(4).build(), bounded));
+    assertEquals(Errno.EPERM, high.errno());
+    assertTrue(high.getMessage().contains("allows goals 2..3, not 4"), high.getMessage());
+    assertEquals(Errno.EPERM, assertThrows(CatenaException.class, () -> MetaExports.checkBounds(
+        SetGoalRequest.newBuilder().setGoal(1).build(), bounded)).errno());
+    MetaExports.checkBounds(SetTrashTimeRequest.newBuilder().setSeconds(3600).build(), bounded);
+    MetaExports.checkBounds(SetTrashTimeRequest.newBuilder().setSeconds(2 * 86400).build(), bounded);
+    CatenaException off = assertThrows(CatenaException.class,
+        () -> MetaExports.checkBounds(SetTrashTimeRequest.newBuilder().setSeconds(0).build(), bounded));
+    assertTrue(off.getMessage().contains("allows trash times 3600s..172800s, not 0s"), off.getMessage());
+    assertEquals(Errno.EPERM, assertThrows(CatenaException.class, () -> MetaExports.checkBounds(
+        SetTrashTimeRequest.newBuilder().setSeconds(2 * 86400 + 1).build(), bounded)).errno());
+    // Without bounds anything the feature allows passes; and the check runs on the way to the handler.
+    MetaExports.checkBounds(SetGoalRequest.newBuilder().setGoal(9).build(), rule("rw"));
+    assertThrows(CatenaException.class, () -> MetaExports.INSTANCE.apply(new Call<>(GoalMethods.SET_GOAL,
+        SetGoalRequest.newBuilder().setGoal(9).build(), Optional.of(ADMIN)), rule("rw,maxgoal=2")));
+  }
+
+  @Test
+  void theMountedSubdirectory_isReadFromTheUser_andSurvivesMapping() {
+    CreateRequest req = CreateRequest.newBuilder().setUser(user(0, 0).toBuilder().setSubdir("/proj//sub/")).build();
+    Call<CreateRequest> call = new Call<>(MetaMethods.CREATE, req, Optional.of(ADMIN));
+    assertEquals(Optional.of("/proj/sub"), MetaExports.INSTANCE.subdir(call));
+    assertEquals("/proj//sub/", userSeenByHandler(call, rule("rw,maproot=5:5")).getSubdir());
+    assertEquals("/", MetaExports.subdirOf(GetattrRequest.getDefaultInstance()));
+    assertEquals(Errno.EINVAL, assertThrows(CatenaException.class, () -> MetaExports.subdirOf(
+        GetattrRequest.newBuilder().setUser(User.newBuilder().setSubdir("/a/../b")).build())).errno());
   }
 }

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * One log line per denial, rate-limited per (peer, user, reason): a client retrying in a loop must not flood the
  * log, so a repeat within {@link #QUIET_MILLIS} is counted and reported with the next line. Thread-safe.
  */
-final class DenialLog {
+public final class DenialLog {
   private static final Logger LOG = LoggerFactory.getLogger("io.catena.exports");
   static final long QUIET_MILLIS = 10_000;
   private static final int MAX_KEYS = 10_000;
@@ -20,11 +20,11 @@ final class DenialLog {
   private final Clock clock;
   private final ConcurrentHashMap<String, Seen> seen = new ConcurrentHashMap<>();
 
-  DenialLog(Clock clock) {
+  public DenialLog(Clock clock) {
     this.clock = clock;
   }
 
-  void denied(String peer, String user, String method, String reason) {
+  public void denied(String peer, String user, String method, String reason) {
     String key = peer + '|' + user + '|' + reason;
     long now = clock.millis();
     Seen s = seen.get(key);

@@ -54,6 +54,16 @@ public final class ExportGuard {
    * EROFS when {@code modifies} and the rule is read-only, EAGAIN (retryable) before the rules are known.
    */
   public Optional<ExportRule> check(RpcCall<?> call, boolean modifies) {
+    return check(call, modifies, Optional.empty());
+  }
+
+  /**
+   * As {@link #check(RpcCall, boolean)} for a client that mounted {@code subdir}: the rule is the first that matches
+   * address, user and subdirectory ({@link ExportRules#match(InetAddress, Optional, String)}), so a client matching
+   * only rules for {@code /p} is refused a mount of {@code /} with EACCES. Without a subdirectory (storage, which
+   * does not know the mount's) the first rule matching address and user decides.
+   */
+  public Optional<ExportRule> check(RpcCall<?> call, boolean modifies, Optional<String> subdir) {
     if (call.fromNode() || !(call.remoteAddress() instanceof InetSocketAddress peer) || peer.getAddress() == null) {
       return Optional.empty();
     }
@@ -67,15 +77,19 @@ public final class ExportGuard {
     }
     InetAddress address = peer.getAddress();
     Optional<UserAccount> user = call.caller();
-    Optional<ExportRule> rule = s.rules().get().match(address);
-    if (rule.isEmpty()) {
+    Optional<ExportRule> first = s.rules().get().match(address);
+    if (first.isEmpty()) {
       throw deny(call, address, user, Errno.EACCES, "no export rule matches address " + address.getHostAddress());
     }
-    ExportRule r = rule.get();
-    if (!r.admits(user)) {
-      throw deny(call, address, user, Errno.EACCES, "user " + user.map(UserAccount::name).orElse("(none)")
-          + " is not among users= of export rule " + r);
+    Optional<ExportRule> rule = s.rules().get().match(address, user, subdir.orElse(null));
+    if (rule.isEmpty()) {
+      String who = "user " + user.map(UserAccount::name).orElse("(none)");
+      throw deny(call, address, user, Errno.EACCES, subdir.isEmpty()
+          ? who + " is not among users= of any export rule for address " + address.getHostAddress()
+          : "no export rule for address " + address.getHostAddress() + " admits " + who + " and subdirectory "
+              + subdir.get());
     }
+    ExportRule r = rule.get();
     if (modifies && r.readOnly()) {
       throw deny(call, address, user, Errno.EROFS, "export rule " + r + " is read-only");
     }

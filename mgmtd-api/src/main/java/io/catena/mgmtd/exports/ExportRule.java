@@ -8,7 +8,8 @@ import java.util.OptionalInt;
 
 /**
  * One line of an exports file: which clients ({@code addresses}) may mount which subtree ({@code path}) and how.
- * The goal and trash-time bounds are carried for the features that set goals and trash times to enforce. Immutable.
+ * Meta enforces the goal and trash-time bounds on set-goal and set-trashtime (io.catena.meta.server.MetaExports).
+ * Immutable.
  *
  * @param line the line number in the file, named in logs and errors
  * @param users token users allowed (names or uids as written); empty: every user
@@ -27,6 +28,27 @@ public record ExportRule(int line, AddressRange addresses, String path, boolean 
       return true;
     }
     return user.isPresent() && (users.contains(user.get().name()) || users.contains(Long.toString(user.get().uid())));
+  }
+
+  /**
+   * Whether a client may mount {@code subdir} (normalised, see {@link #normalSubdir}) under this rule, as MooseFS
+   * decides it: exactly {@code path}, or, with {@code alldirs}, {@code path} or any directory beneath it.
+   */
+  public boolean admitsSubdir(String subdir) {
+    if (subdir.equals(path)) {
+      return true;
+    }
+    return allDirs && (path.equals("/") || subdir.startsWith(path + "/"));
+  }
+
+  /**
+   * {@code subdir} as rules compare it: absolute, no "."/".." or empty components, no trailing slash; "" means "/".
+   * Refusing ".." matters: rules compare paths as strings, so "/p/../q" must never pass for a path under /p.
+   *
+   * @throws IllegalArgumentException when it is not such a path
+   */
+  public static String normalSubdir(String subdir) {
+    return subdir == null || subdir.isEmpty() ? "/" : ExportRulesParser.path(subdir);
   }
 
   /** The identity a caller acts as under this rule: mapall first, else maproot for uid 0, else itself. */

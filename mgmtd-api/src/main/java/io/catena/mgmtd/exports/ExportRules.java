@@ -1,5 +1,6 @@
 package io.catena.mgmtd.exports;
 
+import io.catena.common.cluster.UserAccount;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A parsed exports file: its rules in file order (the first whose addresses match a client decides, as in MooseFS),
- * the text they came from and a version that changes with the text. Immutable.
+ * A parsed exports file: its rules in file order (the first that matches a client's address, token user and mounted
+ * directory decides, as in MooseFS), the text they came from and a version that changes with the text. Immutable.
  *
  * @param version derived from the text (SHA-256), so every mgmtd serving the same file serves the same version and
  *     a restart does not make servers re-fetch unchanged rules; never 0 (0 means "nothing yet" on the wire)
@@ -26,10 +27,25 @@ public record ExportRules(List<ExportRule> rules, String text, long version) {
     return new ExportRules(ExportRulesParser.parse(text), text, versionOf(text));
   }
 
-  /** The rule that governs a client at {@code address}: the first that matches; empty: the client is refused. */
+  /** The first rule whose addresses match a client at {@code address}; empty: the client is refused. */
   public Optional<ExportRule> match(InetAddress address) {
     for (ExportRule r : rules) {
       if (r.addresses().contains(address)) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The rule that governs a client at {@code address} with token user {@code user} that mounted {@code subdir}
+   * (normalised): as MooseFS chooses, the first in file order that matches the address, admits the user
+   * ({@code users=}) and admits the subdirectory ({@link ExportRule#admitsSubdir}); empty: refused. A null
+   * {@code subdir} (a service that does not know the mount's, storage) admits every rule's path.
+   */
+  public Optional<ExportRule> match(InetAddress address, Optional<UserAccount> user, String subdir) {
+    for (ExportRule r : rules) {
+      if (r.addresses().contains(address) && r.admits(user) && (subdir == null || r.admitsSubdir(subdir))) {
         return Optional.of(r);
       }
     }

@@ -69,7 +69,10 @@ final class ExportRulesParser {
         o.maxGoal, o.minTrash, o.maxTrash);
   }
 
-  /** An absolute path without ".", ".." or empty components; trailing slashes dropped. */
+  /**
+   * An absolute path without ".", ".." or empty components; trailing slashes dropped. Also how servers read the
+   * subdirectory a client asks for ({@link ExportRule#normalSubdir}).
+   */
   static String path(String p) {
     if (!p.startsWith("/")) {
       throw new IllegalArgumentException("path '" + p + "' is not absolute (the file system's root is /)");

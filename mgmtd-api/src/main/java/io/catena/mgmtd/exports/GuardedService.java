@@ -29,7 +29,8 @@ public final class GuardedService {
       if (need == ExportPolicy.Need.NONE) {
         return inner.handle(call);
       }
-      Optional<ExportRule> rule = guard.check(call, need == ExportPolicy.Need.MODIFY);
+      Optional<ExportRule> rule = guard.check(call, need == ExportPolicy.Need.MODIFY,
+          policy.subdir(call));
       return inner.handle(rule.isEmpty() ? call : policy.apply(call, rule.get()));
     };
     if (binding.inline()) {

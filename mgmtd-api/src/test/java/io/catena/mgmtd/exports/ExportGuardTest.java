@@ -99,4 +99,37 @@ class ExportGuardTest {
     g.update(Optional.of(ExportRules.parse("* / rw\n")));
     assertEquals(1, g.check(Call.from("127.0.0.4", ROOT), true).orElseThrow().line(), "new rules apply at once");
   }
+
+  @Test
+  void subdirectoryMounts_getTheFirstRuleMatchingAddressUserAndPath() {
+    ExportGuard g = new ExportGuard(Clock.systemUTC());
+    UserAccount alice = new UserAccount(1000, "alice", 1000, List.of(), false);
+    g.update(Optional.of(ExportRules.parse("""
+        127.0.0.1 /proj rw,users=alice
+        127.0.0.1 /proj ro,alldirs
+        127.0.0.1 /home/x rw
+        127.0.0.2 / rw,alldirs
+        """)));
+    assertEquals(1, g.check(Call.from("127.0.0.1", alice), true, Optional.of("/proj")).orElseThrow().line());
+    assertEquals(2, g.check(Call.from("127.0.0.1", ROOT), false, Optional.of("/proj")).orElseThrow().line(),
+        "users= does not admit root: the next rule for the same path decides");
+    assertEquals(Errno.EROFS, assertThrows(CatenaException.class,
+        () -> g.check(Call.from("127.0.0.1", alice), true, Optional.of("/proj/a/b"))).status().code());
+    assertEquals(3, g.check(Call.from("127.0.0.1", ROOT), true, Optional.of("/home/x")).orElseThrow().line());
+    CatenaException root = assertThrows(CatenaException.class,
+        () -> g.check(Call.from("127.0.0.1", ROOT), false, Optional.of("/")));
+    assertEquals(Errno.EACCES, root.status().code());
+    assertTrue(root.getMessage().contains("no export rule for address 127.0.0.1 admits user root and subdirectory /"),
+        root.getMessage());
+    assertEquals(Errno.EACCES, refusedAt(g, "/home/x/y"), "without alldirs only the path itself");
+    assertEquals(Errno.EACCES, refusedAt(g, "/projects"), "a prefix of the name is not a subdirectory");
+    assertEquals(4, g.check(Call.from("127.0.0.2", ROOT), true, Optional.of("/any/where")).orElseThrow().line());
+    // Storage does not know the mount's subdirectory: the first rule for address and user decides.
+    assertEquals(2, g.check(Call.from("127.0.0.1", ROOT), false).orElseThrow().line());
+  }
+
+  private static Errno refusedAt(ExportGuard g, String subdir) {
+    return assertThrows(CatenaException.class, () -> g.check(Call.from("127.0.0.1", ROOT), false,
+        Optional.of(subdir))).status().code();
+  }
 }
