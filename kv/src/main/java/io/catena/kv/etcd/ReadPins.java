@@ -12,7 +12,7 @@ import java.util.Map;
  * never closed cannot keep old versions alive forever. Thread-safe: guarded by its monitor.
  */
 final class ReadPins {
-  /** One transaction's hold on a revision. */
+  /** One transaction's hold on a revision. Immutable; compared by identity. */
   static final class Pin {
     final long revision;
     final long sinceMillis;
