@@ -329,7 +329,12 @@ public final class MetaBench implements Callable<Integer> {
   }
 
   private long[] etcdCounts() {
-    return kv instanceof io.catena.kv.etcd.EtcdKvEngine e ? e.requestCounts() : null;
+    if (!(kv instanceof io.catena.kv.etcd.EtcdKvEngine e)) {
+      return null;
+    }
+    long[] r = e.requestCounts();
+    long[] m = e.mirrorCounts();
+    return new long[] {r[0], r[1], r[2], r[3], m[0], m[1]};
   }
 
   /** etcd requests per operation: how many round trips an operation costs, and how well they were shared. */
@@ -338,9 +343,12 @@ public final class MetaBench implements Callable<Integer> {
     if (before == null || after == null) {
       return "";
     }
-    return String.format("etcd per op: %.2f reads in %.2f requests, %.2f commits in %.2f requests",
+    long mirrored = after[4] - before[4];
+    long fellBack = after[5] - before[5];
+    return String.format("etcd per op: %.2f reads in %.2f requests, %.2f commits in %.2f requests; mirror: %d"
+        + " transactions served, %d fell back",
         (after[1] - before[1]) / (double) ops, (after[0] - before[0]) / (double) ops,
-        (after[3] - before[3]) / (double) ops, (after[2] - before[2]) / (double) ops);
+        (after[3] - before[3]) / (double) ops, (after[2] - before[2]) / (double) ops, mirrored, fellBack);
   }
 
   private static String name(int client, int k) {

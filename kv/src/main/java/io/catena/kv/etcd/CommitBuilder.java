@@ -157,7 +157,9 @@ final class CommitBuilder {
         }
       }
     }
-    if (!unknown.isEmpty()) {
+    if (!unknown.isEmpty() && t.view() != null) {
+      lookUpInMirror(t.view().store(), rv, unknown, equal);
+    } else if (!unknown.isEmpty()) {
       lookUpAtReadVersion(rv, unknown, equal);
     }
     List<byte[]> data = mergeRanges(dataRanges);
@@ -203,6 +205,23 @@ final class CommitBuilder {
         } else if (rr.getKvsCount() > 0) {
           equal.put(keys.userKey(rr.getKvs(0).getKey()), rr.getKvs(0).getModRevision());
         }
+      }
+    }
+  }
+
+  /** {@link #lookUpAtReadVersion} from the transaction's mirror view, which holds revision {@code rv}. */
+  private static void lookUpInMirror(MirrorStore store, long rv, List<byte[]> wanted, TreeMap<byte[], Long> equal) {
+    for (int i = 0; i < wanted.size(); i += 2) {
+      byte[] b = wanted.get(i);
+      byte[] e = wanted.get(i + 1);
+      if (e == null) {
+        MirrorStore.Version v = store.get(b, rv);
+        equal.put(b, v == null ? 0L : v.mod());
+      } else {
+        store.scan(b, e, false, rv, (k, v) -> {
+          equal.put(k, v.mod());
+          return false;
+        });
       }
     }
   }

@@ -12,6 +12,9 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -25,6 +28,7 @@ import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
 import java.net.ConnectException;
@@ -48,6 +52,7 @@ import java.util.function.Function;
  */
 final class EtcdClient implements AutoCloseable {
   private static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> HAS_LEADER = Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER);
   /**
    * gRPC logs through java.util.logging straight to stderr (an INFO line about epoll at every start, in the middle of
    * a command's output); held here because JUL keeps loggers only weakly.
@@ -268,6 +273,18 @@ final class EtcdClient implements AutoCloseable {
 
   String token() {
     return token;
+  }
+
+  /**
+   * Opens a watch stream (no deadline: it lives until cancelled or broken). With etcd's "require leader" header the
+   * member ends the stream when it loses its leader, so a partitioned member cannot keep it quietly stale.
+   */
+  StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> answers) {
+    checkOpen();
+    Metadata requireLeader = new Metadata();
+    requireLeader.put(HAS_LEADER, "true");
+    return WatchGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(requireLeader))
+        .watch(answers);
   }
 
   private KVGrpc.KVBlockingStub kv() {

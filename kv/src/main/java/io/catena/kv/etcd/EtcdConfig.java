@@ -40,4 +40,22 @@ public final class EtcdConfig {
       .defaultValue("1536KiB").range("1KiB", "1GiB")
       .doc("The etcd cluster's --max-request-bytes (etcd's default 1.5 MiB). A commit larger than this fails with"
           + " a clear error before it is sent.");
+
+  public static final Key<Boolean> MIRROR = Key.bool("kv.etcd.mirror").defaultValue("true")
+      .doc("Keep an in-memory, multi-version copy of the prefix, fed by an etcd watch, and serve transaction reads"
+          + " from it (one shared linearizable revision read per batch of beginning transactions instead of a round"
+          + " trip per read). Costs about 150 bytes plus key and value per key of the prefix, in every process"
+          + " that opens the engine; turn it off for short-lived tools or a prefix larger than the heap can hold."
+          + " See docs/etcd-mirror.md.");
+
+  public static final Key<Duration> MIRROR_WAIT = Key.duration("kv.etcd.mirror_wait").defaultValue("200ms")
+      .range("0s", "1m")
+      .doc("How long a beginning transaction waits for the mirror to apply the cluster's current revision before"
+          + " it reads from etcd instead. After such a timeout, transactions read from etcd without waiting until"
+          + " the mirror has caught up with that revision.");
+
+  public static final Key<Duration> MIRROR_RETRY = Key.duration("kv.etcd.mirror_retry").defaultValue("1s")
+      .range("10ms", "5m")
+      .doc("Delay before the mirror lists the prefix again after its watch broke (etcd unreachable, a member"
+          + " restarted, the watched revision compacted); reads go to etcd meanwhile.");
 }

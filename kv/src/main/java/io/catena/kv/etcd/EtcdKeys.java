@@ -18,6 +18,9 @@ final class EtcdKeys {
   private final byte[] dataPrefix;
   private final byte[] markerPrefix;
   private final ByteString probeKey;
+  private final ByteString spaceBegin;
+  private final ByteString spaceEnd;
+  private final ByteString dataBegin;
 
   EtcdKeys(String prefix) {
     this.prefix = prefix;
@@ -25,6 +28,29 @@ final class EtcdKeys {
     this.dataPrefix = Keys.concat(base, new byte[] {'d'});
     this.markerPrefix = Keys.concat(base, new byte[] {'c'});
     this.probeKey = ByteString.copyFrom(Keys.concat(base, new byte[] {'v'}));
+    this.spaceBegin = ByteString.copyFrom(base);
+    this.spaceEnd = ByteString.copyFrom(Keys.strinc(base));
+    this.dataBegin = ByteString.copyFrom(dataPrefix);
+  }
+
+  /** The first etcd key of the prefix's whole key space (data, markers and probe). */
+  ByteString spaceBegin() {
+    return spaceBegin;
+  }
+
+  /** The end (exclusive) of the prefix's whole key space. */
+  ByteString spaceEnd() {
+    return spaceEnd;
+  }
+
+  /** Whether an etcd key of the space holds user data (not a marker or the probe). */
+  boolean isData(ByteString etcdKey) {
+    return etcdKey.startsWith(dataBegin);
+  }
+
+  /** The etcd range of all user data, {@code [p:d, p:e)}, as {key, range_end}. */
+  ByteString[] dataSpan() {
+    return new ByteString[] {dataBegin, ByteString.copyFrom(Keys.strinc(dataPrefix))};
   }
 
   ByteString probe() {

@@ -42,6 +42,15 @@ import java.util.SplittableRandom;
  * version is the revision etcd assigns to the commit. A blind write (no conflict-tracked read) never fixes R: it is
  * serializable at its commit revision.
  *
+ * <h2>The mirror ({@code kv.etcd.mirror}, on by default)</h2>
+ * {@link EtcdMirror} keeps a watch-fed, multi-version copy of the prefix in memory. A transaction's first read then
+ * asks etcd only for the current revision (linearizably, in a request shared by every transaction beginning
+ * meanwhile, and never below this process's last commit), waits until the mirror has applied it (at most
+ * {@code kv.etcd.mirror_wait}) and serves that read and every later one from the mirror at one fixed revision, with
+ * the same mod revisions etcd would have returned, so the compares below are unchanged: a read the mirror got wrong
+ * could only fail a commit, never let a wrong one through. A mirror that is behind, relisting or off leaves the
+ * transaction reading from etcd as described above. See docs/etcd-mirror.md.
+ *
  * <h2>Conflicts: what each commit compares</h2>
  * The commit is serializable at its own revision C if everything the transaction read with conflict tracking is
  * unchanged between R and C; etcd evaluates the compares atomically with the writes, so that is the check.
@@ -116,6 +125,10 @@ public final class EtcdKvEngine implements KvEngine {
   private final EtcdReader reader;
   private final Committer committer;
   private final GroupCommit groupCommit;
+  /** Null when kv.etcd.mirror is off. */
+  private final EtcdMirror mirror;
+  /** The newest revision a commit of this process was acknowledged at: no transaction reads below it. */
+  private final java.util.concurrent.atomic.AtomicLong lastCommit = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
 
   private EtcdKvEngine(String url, EtcdUrl parsed, Config config, KvFaults faults, Clock clock) {
@@ -138,6 +151,10 @@ public final class EtcdKvEngine implements KvEngine {
     this.groupCommit = new GroupCommit(client, maxTxnOps, maxRequestBytes);
     this.committer = new Committer(keys, new CommitBuilder(keys, reader, url, maxTxnOps), reader, groupCommit,
         new Leases(client, leaseTtlSeconds), faults, url, maxRequestBytes);
+    this.mirror = KvConfig.get(config, EtcdConfig.MIRROR)
+        ? new EtcdMirror(client, keys, clock, windowMillis, KvConfig.get(config, EtcdConfig.MIRROR_WAIT),
+            KvConfig.get(config, EtcdConfig.MIRROR_RETRY), url)
+        : null;
   }
 
   /**
@@ -145,8 +162,16 @@ public final class EtcdKvEngine implements KvEngine {
    * it answers; throws a CatenaException saying why not otherwise.
    */
   public static EtcdKvEngine open(String url, Config config, KvFaults faults, Clock clock) {
+    return open(url, config, faults, clock, null);
+  }
+
+  /** Tests: {@code mirrorBeforeWatch} runs between each mirror listing and its watch. */
+  static EtcdKvEngine open(String url, Config config, KvFaults faults, Clock clock, Runnable mirrorBeforeWatch) {
     EtcdUrl parsed = EtcdUrl.parse(url);
     EtcdKvEngine e = new EtcdKvEngine(url, parsed, config, faults, clock);
+    if (mirrorBeforeWatch != null && e.mirror != null) {
+      e.mirror.beforeWatch(mirrorBeforeWatch);
+    }
     // A process started together with etcd (or during an election) must not die of etcd's first slow answer.
     Retrier.Attempts attempts = new Retrier(RetryPolicy.untilDeadline(Duration.ofMillis(100), Duration.ofSeconds(2),
         KvConfig.get(config, EtcdConfig.OPEN_TIMEOUT)), clock, new SplittableRandom(), Sleeper.system()).begin();
@@ -155,6 +180,9 @@ public final class EtcdKvEngine implements KvEngine {
         try {
           e.client.authenticate();
           e.reader.currentRevision();
+          if (e.mirror != null) {
+            e.mirror.start();
+          }
           return e;
         } catch (CatenaException ex) {
           if (!ex.isRetryable()) {
@@ -165,6 +193,7 @@ public final class EtcdKvEngine implements KvEngine {
         }
       }
     } catch (RuntimeException ex) {
+      e.closeMirror();
       e.client.close();
       if (ex instanceof CatenaException ce) {
         throw new CatenaException(new Status(ce.errno(), "kv engine " + url + ": cannot open: "
@@ -201,13 +230,38 @@ public final class EtcdKvEngine implements KvEngine {
 
   private Transaction begin(boolean readOnly) {
     checkOpen();
-    EtcdTxn t = new EtcdTxn(this, reader, clock, windowMillis);
+    EtcdTxn t = new EtcdTxn(this, reader, mirror, clock, windowMillis);
     return new Transaction(t, t, t::revision, readOnly);
   }
 
   long commit(EtcdTxn t, CommitRequest req) {
     checkOpen();
-    return committer.commit(t, req);
+    long v = committer.commit(t, req);
+    lastCommit.accumulateAndGet(v, Math::max);
+    return v;
+  }
+
+  long lastCommitRevision() {
+    return lastCommit.get();
+  }
+
+  /** The mirror (null when kv.etcd.mirror is off); package-private for tests. */
+  EtcdMirror mirror() {
+    return mirror;
+  }
+
+  /**
+   * Mirror counts for benchmarks, since open: {transactions served from the mirror, transactions that found it
+   * behind and read from etcd, generations started}; zeros when the mirror is off.
+   */
+  public long[] mirrorCounts() {
+    return mirror == null ? new long[3] : mirror.counts();
+  }
+
+  private void closeMirror() {
+    if (mirror != null) {
+      mirror.close();
+    }
   }
 
   @Override
@@ -221,6 +275,7 @@ public final class EtcdKvEngine implements KvEngine {
       return;
     }
     closed = true;
+    closeMirror();
     client.close();
   }
 

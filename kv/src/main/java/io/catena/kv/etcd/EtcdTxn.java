@@ -39,10 +39,15 @@ final class EtcdTxn implements EngineCore, Snapshot {
   final ReadLog log = new ReadLog();
   /** Prefetched values at the read revision (null until a prefetch). */
   private TreeMap<byte[], byte[]> prefetched;
+  /** The mirror, or null when kv.etcd.mirror is off. */
+  private final EtcdMirror mirror;
+  /** The mirror view every read is served from, or null: reads go to etcd. */
+  private EtcdMirror.View view;
 
-  EtcdTxn(EtcdKvEngine engine, EtcdReader reader, Clock clock, long windowMillis) {
+  EtcdTxn(EtcdKvEngine engine, EtcdReader reader, EtcdMirror mirror, Clock clock, long windowMillis) {
     this.engine = engine;
     this.reader = reader;
+    this.mirror = mirror;
     this.keys = reader.keys();
     this.clock = clock;
     this.windowMillis = windowMillis;
@@ -51,11 +56,34 @@ final class EtcdTxn implements EngineCore, Snapshot {
 
   /** The read revision, fixed now by a linearizable read if no read fixed it yet. */
   long revision() {
-    if (readRevision < 0) {
+    if (readRevision < 0 && !fixOnMirror()) {
       engine.checkOpen();
       readRevision = reader.currentRevision();
     }
     return readRevision;
+  }
+
+  /**
+   * Fixes the read revision for a mirror-served transaction: the current revision, read linearizably now (after
+   * the begin, in a request shared with every transaction beginning meanwhile) and never below this process's own
+   * last commit; then a view of the mirror at a revision at least that. False if the mirror is off or behind (the
+   * caller's read then fixes the revision as without a mirror); if the mirror misses the revision in time, the
+   * revision stays fixed and reads go to etcd at it.
+   */
+  private boolean fixOnMirror() {
+    if (mirror == null || !mirror.usable()) {
+      return false;
+    }
+    engine.checkOpen();
+    long needed = Math.max(reader.currentRevision(), engine.lastCommitRevision());
+    view = mirror.begin(needed, beganMillis);
+    readRevision = view == null ? needed : view.revision();
+    return true;
+  }
+
+  /** The mirror view the transaction reads, or null. */
+  EtcdMirror.View view() {
+    return view;
   }
 
   /** The read revision, or -1 if nothing fixed it yet. */
@@ -102,6 +130,20 @@ final class EtcdTxn implements EngineCore, Snapshot {
 
   @Override
   public byte[] get(byte[] key) {
+    if (readRevision < 0) {
+      fixOnMirror();
+    }
+    if (view != null) {
+      engine.checkOpen();
+      byte[] k = key.clone();
+      log.cover(k, Keys.keyAfter(k));
+      MirrorStore.Version v = view.store().get(k, readRevision);
+      if (v == null) {
+        return null;
+      }
+      log.saw(k, v.mod());
+      return v.value().clone();
+    }
     if (prefetched != null) {
       byte[] v = prefetched.get(key);
       if (v != null) {
@@ -129,6 +171,12 @@ final class EtcdTxn implements EngineCore, Snapshot {
   @Override
   public void prefetch(List<byte[]> wanted) {
     engine.checkOpen();
+    if (readRevision < 0) {
+      fixOnMirror();
+    }
+    if (view != null) {
+      return; // every get is local
+    }
     List<RequestOp> reads = new ArrayList<>(wanted.size());
     long rev = Math.max(readRevision, 0);
     for (byte[] k : wanted) {
@@ -149,6 +197,13 @@ final class EtcdTxn implements EngineCore, Snapshot {
 
   @Override
   public void scan(byte[] begin, byte[] end, boolean reverse, Visitor visitor) {
+    if (readRevision < 0) {
+      fixOnMirror();
+    }
+    if (view != null) {
+      scanMirror(begin.clone(), end.clone(), reverse, visitor);
+      return;
+    }
     byte[] lo = begin.clone();
     byte[] hi = end.clone();
     long page = FIRST_PAGE;
@@ -208,6 +263,33 @@ final class EtcdTxn implements EngineCore, Snapshot {
     }
   }
 
+  /** A scan of the mirror view: what it covers and the mod revisions it saw are logged as for an etcd answer. */
+  private void scanMirror(byte[] lo, byte[] hi, boolean reverse, Visitor visitor) {
+    engine.checkOpen();
+    byte[][] stoppedAt = new byte[1][];
+    view.store().scan(lo, hi, reverse, readRevision, (k, v) -> {
+      log.saw(k, v.mod());
+      if (!visitor.visit(k.clone(), v.value().clone())) {
+        stoppedAt[0] = k;
+        return false;
+      }
+      return true;
+    });
+    byte[] last = stoppedAt[0];
+    if (last == null) {
+      log.cover(lo, hi);
+    } else if (reverse) {
+      log.cover(last, hi);
+    } else {
+      log.cover(lo, Keys.keyAfter(last));
+    }
+  }
+
   @Override
-  public void release() {}
+  public void release() {
+    if (view != null) {
+      view.release(); // the revision stays readable from etcd: a late read after release still answers right
+      view = null;
+    }
+  }
 }
