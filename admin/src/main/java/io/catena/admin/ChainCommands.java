@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -109,9 +110,8 @@ final class ChainCommands {
     @Option(names = "--wait", description = "after --add, show the sync's progress until the target serves")
     boolean await;
 
-    @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "30min",
-        description = "give up waiting after this long (default: ${DEFAULT-VALUE})")
-    String waitTimeout;
+    @CommandLine.Mixin
+    WaitTimeout waitTimeout;
 
     @Override
     int run(AdminSession s) throws InterruptedException {
@@ -119,7 +119,7 @@ final class ChainCommands {
           change.remove);
       ChainInfo c = s.mgmtd().updateChain(s.clusterId(), u);
       if (await && change.add != null) {
-        c = awaitServing(s, c, change.add, Durations.parse(waitTimeout));
+        c = awaitServing(s, c, change.add, waitTimeout.duration());
       }
       print(json(), Views.obj("chain", Views.chain(c)), chainTable(s.routing(), c));
       return ExitCodes.OK;

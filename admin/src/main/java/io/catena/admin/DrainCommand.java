@@ -43,9 +43,8 @@ final class DrainCommand extends AdminCall.Remote {
   @Option(names = "--wait", description = "then watch (progress on stderr) until every draining target is done")
   boolean await;
 
-  @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "30min",
-      description = "give up waiting after this long (default: ${DEFAULT-VALUE})")
-  String waitTimeout;
+  @CommandLine.Mixin
+  WaitTimeout waitTimeout;
 
   @Override
   int run(AdminSession s) throws InterruptedException {
@@ -67,7 +66,7 @@ final class DrainCommand extends AdminCall.Remote {
       states = s.drains().drain(s.clusterId(), targets, n);
     }
     if (await) {
-      states = awaitDone(s, states, Durations.parse(waitTimeout));
+      states = awaitDone(s, states, waitTimeout.duration());
     }
     print(json(), doc(states), table(states));
     return ExitCodes.OK;

@@ -6,13 +6,13 @@ import io.catena.common.cluster.NodeInfo;
 import io.catena.common.cluster.NodeStatus;
 import io.catena.common.cluster.PublicTargetState;
 import io.catena.common.cluster.RoutingInfo;
-import io.catena.common.config.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,9 +34,8 @@ final class HealthCommand extends AdminCall.Remote {
   @Option(names = "--wait", description = "poll until healthy (or --wait-timeout)")
   boolean await;
 
-  @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "30min",
-      description = "give up waiting after this long (default: ${DEFAULT-VALUE})")
-  String waitTimeout;
+  @CommandLine.Mixin
+  WaitTimeout waitTimeout;
 
   /** The verdict of one snapshot. */
   record Report(RoutingInfo routing, List<NodeInfo> failedNodes, List<ChainInfo> underReplicated,
@@ -91,7 +90,7 @@ final class HealthCommand extends AdminCall.Remote {
     Report rep = assess(s.routing());
     io.catena.meta.goal.GoalStatus goals = GoalCommands.status(s);
     if (await) {
-      Duration timeout = Durations.parse(waitTimeout);
+      Duration timeout = waitTimeout.duration();
       long end = System.nanoTime() + timeout.toNanos();
       long start = System.nanoTime();
       String last = null;

@@ -43,6 +43,28 @@ public final class ServiceDefinition {
     return bindings;
   }
 
+  /**
+   * Wraps each method's handler, e.g. to time, check or confine every call of a service. Implemented by a class (a
+   * generic method cannot be a lambda).
+   */
+  public interface HandlerDecorator {
+    <Req extends Message, Resp extends Message> RpcHandler<Req, Resp> decorate(Binding<Req, Resp> binding);
+  }
+
+  /** This service with every handler wrapped by {@code decorator}; methods keep their descriptors and inline flags. */
+  public ServiceDefinition decorated(HandlerDecorator decorator) {
+    Builder b = builder(name, serviceId);
+    for (Binding<?, ?> binding : bindings) {
+      b.add(decorate(binding, decorator));
+    }
+    return b.build();
+  }
+
+  private static <Req extends Message, Resp extends Message> Binding<Req, Resp> decorate(Binding<Req, Resp> b,
+      HandlerDecorator decorator) {
+    return new Binding<>(b.method(), decorator.decorate(b), b.inline());
+  }
+
   /** Collects method bindings. Not thread-safe. */
   public static final class Builder {
     private final String name;

@@ -29,9 +29,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The shared conformance suite against a real etcd, plus the etcd-specific pitfalls: deletes seen by point and
@@ -41,20 +40,10 @@ import org.junit.jupiter.api.Test;
  */
 class EtcdKvEngineTest extends KvEngineConformanceTest {
   private static final long SERVER_MAX_REQUEST = 8L << 20;
-  private static EtcdProcess etcd;
 
-  @BeforeAll
-  static void startEtcd() {
-    TestLogs.quietGrpc();
-    etcd = EtcdProcess.builder().maxRequestBytes(SERVER_MAX_REQUEST).start();
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
+  @RegisterExtension
+  static final EtcdPerClass etcd =
+      new EtcdPerClass(() -> EtcdProcess.builder().maxRequestBytes(SERVER_MAX_REQUEST).start());
 
   static Config config(Map<String, String> settings) {
     return Config.defaults(ConfigSchema.fromHolders(KvConfig.class, EtcdConfig.class))

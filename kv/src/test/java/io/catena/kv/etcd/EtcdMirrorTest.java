@@ -21,9 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The etcd engine's watch-fed mirror on a real etcd: linearizable reads of another engine's commits, snapshot reads
@@ -33,20 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class EtcdMirrorTest {
   private static final Duration READY = Duration.ofSeconds(20);
-  private static EtcdProcess etcd;
+  @RegisterExtension static final EtcdPerClass etcd = new EtcdPerClass();
 
-  @BeforeAll
-  static void startEtcd() {
-    TestLogs.quietGrpc();
-    etcd = EtcdProcess.start();
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
 
   private static EtcdKvEngine open(String prefix, Map<String, String> settings) {
     Config c = EtcdKvEngineTest.config(settings);

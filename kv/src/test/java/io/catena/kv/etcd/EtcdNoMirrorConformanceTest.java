@@ -6,8 +6,7 @@ import io.catena.kv.KvEngineConformanceTest;
 import io.catena.kv.KvFaults;
 import java.time.Clock;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The shared conformance suite on etcd with {@code kv.etcd.mirror=false}: every read goes to etcd, as before the
@@ -15,20 +14,11 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class EtcdNoMirrorConformanceTest extends KvEngineConformanceTest {
   private static final long SERVER_MAX_REQUEST = 8L << 20;
-  private static EtcdProcess etcd;
 
-  @BeforeAll
-  static void startEtcd() {
-    TestLogs.quietGrpc();
-    etcd = EtcdProcess.builder().maxRequestBytes(SERVER_MAX_REQUEST).start();
-  }
+  @RegisterExtension
+  static final EtcdPerClass etcd =
+      new EtcdPerClass(() -> EtcdProcess.builder().maxRequestBytes(SERVER_MAX_REQUEST).start());
 
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
 
   @Override
   protected KvEngine newEngine(KvFaults faults, Clock clock) {

@@ -6,30 +6,16 @@ import io.catena.kv.KvConfig;
 import io.catena.kv.KvDumpTest;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code admin backup} / {@code restore} with a real etcd on either side (see {@link KvDumpTest}). */
 class KvDumpEtcdTest {
-  private static EtcdProcess etcd;
+  @RegisterExtension static final EtcdPerClass etcd = new EtcdPerClass();
   private static final Config CONFIG = Config.defaults(ConfigSchema.fromHolders(KvConfig.class, EtcdConfig.class))
       .withUpdates(Map.of(), "test", false);
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startEtcd() {
-    TestLogs.quietGrpc();
-    etcd = EtcdProcess.start();
-  }
-
-  @AfterAll
-  static void stopEtcd() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
 
   @Test
   void etcdToRocksdb_roundTrip() {

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * sessions ({@code catena_meta_write_sessions}) and files waiting for garbage collection
  * ({@code catena_meta_gc_backlog_files}). Thread-safe.
  */
-public final class MetaMetrics {
+public final class MetaMetrics implements ServiceDefinition.HandlerDecorator {
   private static final int PAGE = 1024;
 
   private final MeterRegistry registry;
@@ -43,20 +43,17 @@ public final class MetaMetrics {
 
   /** {@code d} with every handler timed under its method's name. */
   public ServiceDefinition wrap(ServiceDefinition d) {
-    ServiceDefinition.Builder b = ServiceDefinition.builder(d.name(), d.serviceId());
-    for (ServiceDefinition.Binding<?, ?> binding : d.bindings()) {
-      add(b, binding);
-    }
-    return b.build();
+    return d.decorated(this);
   }
 
-  private <Req extends Message, Resp extends Message> void add(ServiceDefinition.Builder b,
+  @Override
+  public <Req extends Message, Resp extends Message> RpcHandler<Req, Resp> decorate(
       ServiceDefinition.Binding<Req, Resp> binding) {
     String full = binding.method().fullName();
     String op = full.substring(full.lastIndexOf('/') + 1);
     AtomicReferenceArray<Timer> byErrno = new AtomicReferenceArray<>(Errno.values().length);
     RpcHandler<Req, Resp> inner = binding.handler();
-    RpcHandler<Req, Resp> timed = call -> {
+    return call -> {
       long start = System.nanoTime();
       CompletableFuture<RpcReply<Resp>> f;
       try {
@@ -71,11 +68,6 @@ public final class MetaMetrics {
           .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
       return f;
     };
-    if (binding.inline()) {
-      b.inlineMethod(binding.method(), timed);
-    } else {
-      b.method(binding.method(), timed);
-    }
   }
 
   private Timer timer(AtomicReferenceArray<Timer> byErrno, String op, Errno e) {

@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The mounted path is resolved to its directory once per {@link #ROOT_TTL} and cached: a rename of the mounted
  * directory itself is seen within that time. Thread-safe.
  */
-public final class SubtreeConfinement {
+public final class SubtreeConfinement implements ServiceDefinition.HandlerDecorator {
   /** How long a mounted path's directory is trusted before it is looked up again. */
   static final Duration ROOT_TTL = Duration.ofSeconds(1);
   private static final int MAX_ROOTS = 1024;
@@ -62,17 +62,14 @@ public final class SubtreeConfinement {
 
   /** {@code d} with every method confined (meta's own service and the goal service). */
   public ServiceDefinition wrap(ServiceDefinition d) {
-    ServiceDefinition.Builder b = ServiceDefinition.builder(d.name(), d.serviceId());
-    for (ServiceDefinition.Binding<?, ?> binding : d.bindings()) {
-      add(b, binding);
-    }
-    return b.build();
+    return d.decorated(this);
   }
 
-  private <Req extends Message, Resp extends Message> void add(ServiceDefinition.Builder b,
+  @Override
+  public <Req extends Message, Resp extends Message> RpcHandler<Req, Resp> decorate(
       ServiceDefinition.Binding<Req, Resp> binding) {
     RpcHandler<Req, Resp> inner = binding.handler();
-    RpcHandler<Req, Resp> confined = call -> {
+    return call -> {
       String subdir = MetaExports.subdirOf(call.request());
       if (subdir.equals("/")) {
         return inner.handle(call);
@@ -81,11 +78,6 @@ public final class SubtreeConfinement {
       RpcCall<Req> checked = before(call, subdir, root);
       return inner.handle(checked).thenApply(reply -> after(call, subdir, root, reply));
     };
-    if (binding.inline()) {
-      b.inlineMethod(binding.method(), confined);
-    } else {
-      b.method(binding.method(), confined);
-    }
   }
 
   /** The directory {@code subdir} names now (ENOENT/ENOTDIR as {@link Subtrees#directoryAt} finds them). */

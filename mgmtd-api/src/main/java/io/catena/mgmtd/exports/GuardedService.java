@@ -14,29 +14,20 @@ public final class GuardedService {
   private GuardedService() {}
 
   public static ServiceDefinition wrap(ServiceDefinition d, ExportGuard guard, ExportPolicy policy) {
-    ServiceDefinition.Builder b = ServiceDefinition.builder(d.name(), d.serviceId());
-    for (ServiceDefinition.Binding<?, ?> binding : d.bindings()) {
-      add(b, binding, guard, policy);
-    }
-    return b.build();
-  }
-
-  private static <Req extends Message, Resp extends Message> void add(ServiceDefinition.Builder b,
-      ServiceDefinition.Binding<Req, Resp> binding, ExportGuard guard, ExportPolicy policy) {
-    RpcHandler<Req, Resp> inner = binding.handler();
-    RpcHandler<Req, Resp> guarded = call -> {
-      ExportPolicy.Need need = policy.need(call);
-      if (need == ExportPolicy.Need.NONE) {
-        return inner.handle(call);
+    return d.decorated(new ServiceDefinition.HandlerDecorator() {
+      @Override
+      public <Req extends Message, Resp extends Message> RpcHandler<Req, Resp> decorate(
+          ServiceDefinition.Binding<Req, Resp> binding) {
+        RpcHandler<Req, Resp> inner = binding.handler();
+        return call -> {
+          ExportPolicy.Need need = policy.need(call);
+          if (need == ExportPolicy.Need.NONE) {
+            return inner.handle(call);
+          }
+          Optional<ExportRule> rule = guard.check(call, need == ExportPolicy.Need.MODIFY, policy.subdir(call));
+          return inner.handle(rule.isEmpty() ? call : policy.apply(call, rule.get()));
+        };
       }
-      Optional<ExportRule> rule = guard.check(call, need == ExportPolicy.Need.MODIFY,
-          policy.subdir(call));
-      return inner.handle(rule.isEmpty() ? call : policy.apply(call, rule.get()));
-    };
-    if (binding.inline()) {
-      b.inlineMethod(binding.method(), guarded);
-    } else {
-      b.method(binding.method(), guarded);
-    }
+    });
   }
 }
