@@ -129,25 +129,40 @@ final class EtcdMirror implements AutoCloseable {
   }
 
   private MirrorStore awaitApplied(long needed) {
-    long deadline = System.nanoTime() + waitNanos;
+    MirrorStore s = waitApplied(needed, waitNanos, false);
+    MirrorStore now = current;
+    if (s == null && now != null && !closed) {
+      // Timed out: the mirror counts as behind until it has applied what we waited for.
+      synchronized (this) {
+        if (needed > behindUntil) {
+          behindUntil = needed;
+        }
+      }
+      LOG.debug("kv engine {}: mirror at revision {} did not reach {} in time; reading from etcd", url,
+          now.applied(), needed);
+    }
+    return s;
+  }
+
+  /**
+   * Waits until a current generation has applied {@code needed} and returns it; null at the deadline, once
+   * closed, or (unless {@code forAGeneration}) as soon as there is no current generation.
+   */
+  private MirrorStore waitApplied(long needed, long timeoutNanos, boolean forAGeneration) {
+    long deadline = System.nanoTime() + timeoutNanos;
     synchronized (this) {
       waiters++;
       try {
         while (true) {
           MirrorStore s = current;
-          if (s == null || closed) {
+          if (closed || (s == null && !forAGeneration)) {
             return null;
           }
-          if (s.applied() >= needed) {
+          if (s != null && s.applied() >= needed) {
             return s;
           }
           long left = deadline - System.nanoTime();
           if (left <= 0) {
-            if (needed > behindUntil) {
-              behindUntil = needed;
-            }
-            LOG.debug("kv engine {}: mirror at revision {} did not reach {} in time; reading from etcd", url,
-                s.applied(), needed);
             return null;
           }
           try {
@@ -398,29 +413,6 @@ final class EtcdMirror implements AutoCloseable {
 
   /** Tests: waits until a generation is current and has applied {@code revision}; false on timeout. */
   boolean awaitCurrent(long revision, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (this) {
-      waiters++;
-      try {
-        while (true) {
-          MirrorStore s = current;
-          if (s != null && s.applied() >= revision) {
-            return true;
-          }
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            return false;
-          }
-          try {
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-          }
-        }
-      } finally {
-        waiters--;
-      }
-    }
+    return waitApplied(revision, timeout.toNanos(), true) != null;
   }
 }

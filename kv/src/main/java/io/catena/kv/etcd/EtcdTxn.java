@@ -86,6 +86,14 @@ final class EtcdTxn implements EngineCore, Snapshot {
     return view;
   }
 
+  /** The view to read from, fixing the read revision on the mirror first if nothing fixed it yet; null: etcd. */
+  private EtcdMirror.View mirrorView() {
+    if (readRevision < 0) {
+      fixOnMirror();
+    }
+    return view;
+  }
+
   /** The read revision, or -1 if nothing fixed it yet. */
   long knownRevision() {
     return readRevision;
@@ -130,10 +138,7 @@ final class EtcdTxn implements EngineCore, Snapshot {
 
   @Override
   public byte[] get(byte[] key) {
-    if (readRevision < 0) {
-      fixOnMirror();
-    }
-    if (view != null) {
+    if (mirrorView() != null) {
       engine.checkOpen();
       byte[] k = key.clone();
       log.cover(k, Keys.keyAfter(k));
@@ -171,10 +176,7 @@ final class EtcdTxn implements EngineCore, Snapshot {
   @Override
   public void prefetch(List<byte[]> wanted) {
     engine.checkOpen();
-    if (readRevision < 0) {
-      fixOnMirror();
-    }
-    if (view != null) {
+    if (mirrorView() != null) {
       return; // every get is local
     }
     List<RequestOp> reads = new ArrayList<>(wanted.size());
@@ -197,10 +199,7 @@ final class EtcdTxn implements EngineCore, Snapshot {
 
   @Override
   public void scan(byte[] begin, byte[] end, boolean reverse, Visitor visitor) {
-    if (readRevision < 0) {
-      fixOnMirror();
-    }
-    if (view != null) {
+    if (mirrorView() != null) {
       scanMirror(begin.clone(), end.clone(), reverse, visitor);
       return;
     }

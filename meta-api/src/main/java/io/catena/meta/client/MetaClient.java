@@ -3,7 +3,6 @@ package io.catena.meta.client;
 import static io.catena.meta.rpc.MetaWire.str;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
@@ -299,18 +298,9 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
 
   /** {@code request} with this client's mounted subdirectory in its user (as it is for a whole-tree client). */
   private <Req extends Message> Req stamped(Req request) {
-    if (subdir.equals("/")) {
-      return request;
-    }
-    FieldDescriptor f = request.getDescriptorForType().findFieldByName("user");
-    if (f == null || f.getMessageType() != User.getDescriptor()) {
-      return request;
-    }
-    User u = ((User) request.getField(f)).toBuilder().setSubdir(subdir).build();
-    @SuppressWarnings("unchecked")
-    Req out = (Req) request.toBuilder().setField(f, u).build();
-    return out;
+    return subdir.equals("/") ? request : MetaWire.withUser(request, u -> u.toBuilder().setSubdir(subdir).build());
   }
+
 
   private <Req extends Message, Resp extends Message> Resp once(Address server, MethodDescriptor<Req, Resp> method,
       Req request, Duration left) {

@@ -1,5 +1,7 @@
 package io.catena.meta.rpc;
 
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
 import io.catena.meta.DirEntry;
@@ -26,6 +28,7 @@ import io.catena.meta.proto.StatfsResponse;
 import io.catena.meta.proto.User;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Conversions between the meta API's records and their protobuf forms ({@code meta.proto}), shared by the server and
@@ -246,6 +249,29 @@ public final class MetaWire {
     }
     return new FileLock(f.getClientId(), f.getOwner(), KINDS[f.getKind()], LOCK_TYPES[f.getType()], f.getStart(),
         f.getEnd());
+  }
+
+  /** The caller field ({@code User user}) of a request message, if its type has one. */
+  public static Optional<FieldDescriptor> userField(Message req) {
+    FieldDescriptor f = req.getDescriptorForType().findFieldByName("user");
+    return f != null && f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+        && f.getMessageType() == User.getDescriptor() ? Optional.of(f) : Optional.empty();
+  }
+
+  /** The caller a request names, if its type has a caller field. */
+  public static Optional<User> callerOf(Message req) {
+    return userField(req).map(f -> (User) req.getField(f));
+  }
+
+  /** {@code req} with its caller replaced by what {@code change} makes of it; {@code req} itself if it has none. */
+  public static <Req extends Message> Req withUser(Req req, UnaryOperator<User> change) {
+    Optional<FieldDescriptor> f = userField(req);
+    if (f.isEmpty()) {
+      return req;
+    }
+    @SuppressWarnings("unchecked")
+    Req out = (Req) req.toBuilder().setField(f.get(), change.apply((User) req.getField(f.get()))).build();
+    return out;
   }
 
   /**

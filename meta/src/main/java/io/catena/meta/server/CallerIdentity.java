@@ -1,9 +1,9 @@
 package io.catena.meta.server;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.catena.common.cluster.UserAccount;
 import io.catena.meta.proto.User;
+import io.catena.meta.rpc.MetaWire;
 import io.catena.rpc.RpcCall;
 import java.util.Optional;
 
@@ -23,15 +23,8 @@ final class CallerIdentity {
     if (caller.isEmpty() || mayActForOthers(caller.get())) {
       return req;
     }
-    FieldDescriptor field = req.getDescriptorForType().findFieldByName("user");
-    if (field == null || field.getMessageType() != User.getDescriptor()) {
-      return req;
-    }
-    @SuppressWarnings("unchecked")
-    String subdir = ((User) req.getField(field)).getSubdir(); // where the client mounted is not an identity
-    Req pinned = (Req) req.toBuilder().setField(field, toProto(caller.get()).toBuilder().setSubdir(subdir).build())
-        .build();
-    return pinned;
+    // Where the client mounted is not an identity: it stays.
+    return MetaWire.withUser(req, u -> toProto(caller.get()).toBuilder().setSubdir(u.getSubdir()).build());
   }
 
   static boolean mayActForOthers(UserAccount account) {

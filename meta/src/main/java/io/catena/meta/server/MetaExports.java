@@ -1,6 +1,5 @@
 package io.catena.meta.server;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.catena.common.CatenaException;
 import io.catena.common.Errno;
@@ -11,6 +10,7 @@ import io.catena.meta.proto.OpenRequest;
 import io.catena.meta.proto.SetTrashTimeRequest;
 import io.catena.meta.goal.proto.SetGoalRequest;
 import io.catena.meta.proto.User;
+import io.catena.meta.rpc.MetaWire;
 import io.catena.meta.goal.GoalMethods;
 import io.catena.meta.rpc.MetaMethods;
 import io.catena.meta.rpc.TrashMethods;
@@ -73,11 +73,7 @@ final class MetaExports implements ExportPolicy {
    * @throws io.catena.common.CatenaException EINVAL for a malformed path (relative, with "." or "..")
    */
   static String subdirOf(Message req) {
-    FieldDescriptor field = req.getDescriptorForType().findFieldByName("user");
-    if (field == null || field.getMessageType() != User.getDescriptor()) {
-      return "/";
-    }
-    String s = ((User) req.getField(field)).getSubdir();
+    String s = MetaWire.callerOf(req).map(User::getSubdir).orElse("");
     if (s.isEmpty() || s.equals("/")) {
       return "/";
     }
@@ -95,20 +91,13 @@ final class MetaExports implements ExportPolicy {
       return call;
     }
     Req req = CallerIdentity.effectiveRequest(call); // the identity the token allows, then the export's mapping
-    FieldDescriptor field = req.getDescriptorForType().findFieldByName("user");
     Optional<UserAccount> caller = call.caller().map(a -> mapped(a, rule));
-    if (field == null || field.getMessageType() != User.getDescriptor()) {
-      return new MappedCall<>(call, req, caller);
-    }
-    User u = (User) req.getField(field);
-    Optional<IdMapping> m = rule.mappingFor(Integer.toUnsignedLong(u.getUid()));
+    Optional<IdMapping> m = MetaWire.callerOf(req).flatMap(u -> rule.mappingFor(Integer.toUnsignedLong(u.getUid())));
     if (m.isEmpty()) {
       return new MappedCall<>(call, req, caller);
     }
-    User mappedUser = User.newBuilder().setUid((int) m.get().uid()).setGid((int) m.get().gid())
-        .setSubdir(u.getSubdir()).build();
-    @SuppressWarnings("unchecked")
-    Req out = (Req) req.toBuilder().setField(field, mappedUser).build();
+    Req out = MetaWire.withUser(req, u -> User.newBuilder().setUid((int) m.get().uid()).setGid((int) m.get().gid())
+        .setSubdir(u.getSubdir()).build());
     return new MappedCall<>(call, out, caller);
   }
 
