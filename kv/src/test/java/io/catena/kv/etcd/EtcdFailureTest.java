@@ -92,6 +92,7 @@ class EtcdFailureTest {
       assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3));
 
       etcd.restart(0);
+      awaitReachable(kv);
       int n = acked.get();
       long recovered = TransactionRunner.withDefaults(kv).read(t -> {
         long c = 0;
@@ -101,6 +102,23 @@ class EtcdFailureTest {
         return c;
       });
       assertEquals(n, recovered, "every acknowledged commit survives the kill");
+    }
+  }
+
+  /**
+   * Polls a read until the restarted member answers: the client's gRPC channel reconnects on its own backoff after
+   * the member is back, and calls meanwhile fail fast and retryably (asserted above), faster than a runner's attempts.
+   */
+  private static void awaitReachable(KvEngine kv) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try (ReadTransaction t = kv.beginRead()) {
+        t.snapshotGet(b("k/0"));
+        return;
+      } catch (CatenaException e) {
+        assertTrue(e.isRetryable() && System.nanoTime() < end, () -> "etcd not reachable again: " + e);
+        Thread.sleep(50); // polling the engine until the channel has reconnected, with a deadline
+      }
     }
   }
 
