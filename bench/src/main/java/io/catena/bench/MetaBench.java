@@ -334,7 +334,7 @@ public final class MetaBench implements Callable<Integer> {
     }
     long[] r = e.requestCounts();
     long[] m = e.mirrorCounts();
-    return new long[] {r[0], r[1], r[2], r[3], m[0], m[1]};
+    return new long[] {r[0], r[1], r[2], r[3], m[0], m[1], m[3]};
   }
 
   /** etcd requests per operation: how many round trips an operation costs, and how well they were shared. */
@@ -345,10 +345,11 @@ public final class MetaBench implements Callable<Integer> {
     }
     long mirrored = after[4] - before[4];
     long fellBack = after[5] - before[5];
+    long recent = after[6] - before[6];
     return String.format("etcd per op: %.2f reads in %.2f requests, %.2f commits in %.2f requests; mirror: %d"
-        + " transactions served, %d fell back",
+        + " transactions served (%d without a fence), %d fell back",
         (after[1] - before[1]) / (double) ops, (after[0] - before[0]) / (double) ops,
-        (after[3] - before[3]) / (double) ops, (after[2] - before[2]) / (double) ops, mirrored, fellBack);
+        (after[3] - before[3]) / (double) ops, (after[2] - before[2]) / (double) ops, mirrored, recent, fellBack);
   }
 
   private static String name(int client, int k) {

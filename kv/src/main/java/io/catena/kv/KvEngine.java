@@ -15,6 +15,17 @@ public interface KvEngine extends AutoCloseable {
   ReadTransaction beginRead();
 
   /**
+   * A read-only transaction that may be up to {@code maxStaleness} behind: it sees one version that includes every
+   * commit made through this engine instance and every commit acknowledged at least {@code maxStaleness} before this
+   * call, and maybe later ones. For callers whose answers tolerate that much delay (a file system's attribute and
+   * directory reads, which clients cache longer anyway) on an engine where a current version costs a round trip.
+   * Engines whose latest version is local answer with {@link #beginRead()}.
+   */
+  default ReadTransaction beginRead(java.time.Duration maxStaleness) {
+    return beginRead();
+  }
+
+  /**
    * A read-write transaction whose read version is the latest committed version, fixed as for {@link #beginRead}
    * and at the latest when the transaction first reads or records a read conflict.
    */

@@ -6,6 +6,7 @@ import io.catena.common.retry.RetryPolicy;
 import io.catena.common.retry.Sleeper;
 import io.catena.common.time.Deadline;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
@@ -114,11 +115,20 @@ public final class TransactionRunner {
 
   /** Runs {@code body} in a read-only transaction at the latest version, retrying retryable failures. */
   public <T> T read(TxnFunction<ReadTransaction, T> body) {
+    return read(Duration.ZERO, body);
+  }
+
+  /**
+   * Runs {@code body} in a read-only transaction that may be up to {@code maxStaleness} behind
+   * ({@link KvEngine#beginRead(Duration)}; zero: the latest version), retrying retryable failures.
+   */
+  public <T> T read(Duration maxStaleness, TxnFunction<ReadTransaction, T> body) {
     Objects.requireNonNull(body, "body");
+    boolean latest = maxStaleness.isZero();
     Retrier.Attempts attempts = retrier.begin();
     while (true) {
       attempts.checkTime();
-      try (ReadTransaction txn = engine.beginRead()) {
+      try (ReadTransaction txn = latest ? engine.beginRead() : engine.beginRead(maxStaleness)) {
         return body.apply(txn);
       } catch (CatenaException e) {
         if (!e.isRetryable()) {

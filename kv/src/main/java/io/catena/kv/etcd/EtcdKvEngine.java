@@ -127,6 +127,8 @@ public final class EtcdKvEngine implements KvEngine {
   private final GroupCommit groupCommit;
   /** Null when kv.etcd.mirror is off. */
   private final EtcdMirror mirror;
+  /** Fences and bounded-staleness reads from the mirror; null when the mirror is off. */
+  private final RecentReads recent;
   /** The newest revision a commit of this process was acknowledged at: no transaction reads below it. */
   private final java.util.concurrent.atomic.AtomicLong lastCommit = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
@@ -155,6 +157,8 @@ public final class EtcdKvEngine implements KvEngine {
         ? new EtcdMirror(client, keys, clock, windowMillis, KvConfig.get(config, EtcdConfig.MIRROR_WAIT),
             KvConfig.get(config, EtcdConfig.MIRROR_RETRY), url)
         : null;
+    this.recent = mirror == null ? null
+        : new RecentReads(mirror, reader::currentRevision, clock, mirror::runInBackground);
   }
 
   /**
@@ -220,17 +224,23 @@ public final class EtcdKvEngine implements KvEngine {
 
   @Override
   public ReadTransaction beginRead() {
-    return begin(true);
+    return begin(true, 0);
+  }
+
+  /** With the mirror, served from it without a round trip while a recent fence proves it fresh enough. */
+  @Override
+  public ReadTransaction beginRead(Duration maxStaleness) {
+    return begin(true, maxStaleness.toMillis());
   }
 
   @Override
   public ReadWriteTransaction beginReadWrite() {
-    return begin(false);
+    return begin(false, 0);
   }
 
-  private Transaction begin(boolean readOnly) {
+  private Transaction begin(boolean readOnly, long maxStalenessMillis) {
     checkOpen();
-    EtcdTxn t = new EtcdTxn(this, reader, mirror, clock, windowMillis);
+    EtcdTxn t = new EtcdTxn(this, reader, mirror, recent, clock, windowMillis, maxStalenessMillis);
     return new Transaction(t, t, t::revision, readOnly);
   }
 
@@ -252,10 +262,15 @@ public final class EtcdKvEngine implements KvEngine {
 
   /**
    * Mirror counts for benchmarks, since open: {transactions served from the mirror, transactions that found it
-   * behind and read from etcd, generations started}; zeros when the mirror is off.
+   * behind and read from etcd, generations started, transactions of those served that needed no fence of their own
+   * (bounded-staleness reads)}; zeros when the mirror is off.
    */
   public long[] mirrorCounts() {
-    return mirror == null ? new long[3] : mirror.counts();
+    if (mirror == null) {
+      return new long[4];
+    }
+    long[] c = mirror.counts();
+    return new long[] {c[0], c[1], c[2], recent.served()};
   }
 
   private void closeMirror() {

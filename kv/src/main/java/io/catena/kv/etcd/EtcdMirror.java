@@ -186,6 +186,11 @@ final class EtcdMirror implements AutoCloseable {
     }
   }
 
+  /** Runs {@code task} on the mirror's thread (after a listing in progress); refused once closed. */
+  void runInBackground(Runnable task) {
+    thread.execute(task);
+  }
+
   // ---------------------------------------------------------------------------------------------- generations
 
   private void schedule(long delayMillis) {

@@ -39,15 +39,21 @@ final class EtcdTxn implements EngineCore, Snapshot {
   final ReadLog log = new ReadLog();
   /** Prefetched values at the read revision (null until a prefetch). */
   private TreeMap<byte[], byte[]> prefetched;
-  /** The mirror, or null when kv.etcd.mirror is off. */
+  /** The mirror and its fences, or null when kv.etcd.mirror is off. */
   private final EtcdMirror mirror;
+  private final RecentReads recent;
+  /** How far behind a read-only transaction may read (0: at least the revision current at its begin). */
+  private final long maxStalenessMillis;
   /** The mirror view every read is served from, or null: reads go to etcd. */
   private EtcdMirror.View view;
 
-  EtcdTxn(EtcdKvEngine engine, EtcdReader reader, EtcdMirror mirror, Clock clock, long windowMillis) {
+  EtcdTxn(EtcdKvEngine engine, EtcdReader reader, EtcdMirror mirror, RecentReads recent, Clock clock,
+      long windowMillis, long maxStalenessMillis) {
     this.engine = engine;
     this.reader = reader;
     this.mirror = mirror;
+    this.recent = recent;
+    this.maxStalenessMillis = maxStalenessMillis;
     this.keys = reader.keys();
     this.clock = clock;
     this.windowMillis = windowMillis;
@@ -68,14 +74,26 @@ final class EtcdTxn implements EngineCore, Snapshot {
    * the begin, in a request shared with every transaction beginning meanwhile) and never below this process's own
    * last commit; then a view of the mirror at a revision at least that. False if the mirror is off or behind (the
    * caller's read then fixes the revision as without a mirror); if the mirror misses the revision in time, the
-   * revision stays fixed and reads go to etcd at it.
+   * revision stays fixed and reads go to etcd at it. A transaction allowed to be behind first tries the mirror as
+   * it is ({@link RecentReads}).
    */
   private boolean fixOnMirror() {
     if (mirror == null || !mirror.usable()) {
       return false;
     }
     engine.checkOpen();
-    long needed = Math.max(reader.currentRevision(), engine.lastCommitRevision());
+    if (maxStalenessMillis > 0) {
+      view = recent.begin(maxStalenessMillis, engine.lastCommitRevision(), beganMillis);
+      if (view != null) {
+        readRevision = view.revision();
+        return true;
+      }
+    }
+    long needed = Math.max(recent.fence(), engine.lastCommitRevision());
+    if (!mirror.usable()) {
+      readRevision = needed; // found behind just now: read from etcd without waiting for it again
+      return true;
+    }
     view = mirror.begin(needed, beganMillis);
     readRevision = view == null ? needed : view.revision();
     return true;

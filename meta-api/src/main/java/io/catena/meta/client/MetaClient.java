@@ -110,7 +110,7 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
    * turns into an error after a known time instead of a hang.
    */
   public record Options(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callTimeout,
-      Duration deadline) {
+      Duration deadline, Duration failoverReadDelay) {
     public Options {
       if (maxAttempts < 0) {
         throw new IllegalArgumentException("maxAttempts must be >= 0 (0: only the deadline ends the retries)");
@@ -119,6 +119,14 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
       Objects.requireNonNull(maxBackoff, "maxBackoff");
       Objects.requireNonNull(callTimeout, "callTimeout");
       Objects.requireNonNull(deadline, "deadline");
+      Objects.requireNonNull(failoverReadDelay, "failoverReadDelay");
+    }
+
+    /** With the default {@code meta.client.failover_read_delay}. */
+    public Options(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callTimeout,
+        Duration deadline) {
+      this(maxAttempts, initialBackoff, maxBackoff, callTimeout, deadline,
+          MetaClientConfig.CLIENT_FAILOVER_READ_DELAY.defaultValue());
     }
 
     /** Without an overall deadline of its own: every attempt may use its whole call timeout. */
@@ -131,7 +139,7 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
     public static Options from(Config config) {
       return new Options(get(config, MetaClientConfig.CLIENT_MAX_ATTEMPTS), get(config, MetaClientConfig.CLIENT_INITIAL_BACKOFF),
           get(config, MetaClientConfig.CLIENT_MAX_BACKOFF), get(config, MetaClientConfig.CLIENT_CALL_TIMEOUT),
-          get(config, MetaClientConfig.CLIENT_DEADLINE));
+          get(config, MetaClientConfig.CLIENT_DEADLINE), get(config, MetaClientConfig.CLIENT_FAILOVER_READ_DELAY));
     }
 
     private static <T> T get(Config config, Key<T> key) {
@@ -149,6 +157,11 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
   private final AtomicInteger current;
   /** The subdirectory this client mounted ("/": the whole tree), stated in every request's user. */
   private final String subdir;
+  private final Sleeper sleeper;
+  /** The server of the newest answered call and when it answered (System.nanoTime), for the failover delay. */
+  private volatile Answered lastAnswered;
+
+  private record Answered(Address server, long atNanos) {}
 
   /**
    * A client over an existing RPC client (not closed by {@link #close()}).
@@ -185,6 +198,7 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
   private MetaClient(RpcClient rpc, boolean ownsRpc, MetaServers servers, String clientId, Options options,
       RandomGenerator random, Sleeper sleeper, String subdir) {
     this.subdir = subdir == null || subdir.isEmpty() ? "/" : subdir;
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     this.rpc = Objects.requireNonNull(rpc, "rpc");
     this.ownsRpc = ownsRpc;
     this.servers = Objects.requireNonNull(servers, "servers");
@@ -271,7 +285,11 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
           throw CatenaException.retryable(Errno.EHOSTUNREACH, "no meta server is known (routing lists none alive)");
         }
         attempts.checkTime();
-        return once(list.get(Math.floorMod(index, list.size())), method, request, attempts.remaining());
+        Address server = list.get(Math.floorMod(index, list.size()));
+        awaitFailoverDelay(server);
+        Resp answer = once(server, method, request, attempts.remaining());
+        lastAnswered = new Answered(server, System.nanoTime());
+        return answer;
       } catch (CatenaException e) {
         if (!e.isRetryable()) {
           throw e;
@@ -287,6 +305,28 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
         } catch (CatenaException giveUp) {
           throw new CatenaException(giveUp.status().withMessage(method.fullName() + " " + giveUp.getMessage()));
         }
+      }
+    }
+  }
+
+  /**
+   * Before the first call to a server other than the one that answered last: wait until
+   * {@code meta.client.failover_read_delay} has passed since that answer. A server reads up to
+   * {@code meta.read_staleness} behind the changes other servers made (its own it always sees), so without the pause
+   * a client that failed over could miss what it did a moment ago through the previous server.
+   */
+  private void awaitFailoverDelay(Address server) {
+    Answered last = lastAnswered;
+    if (last == null || last.server().equals(server)) {
+      return;
+    }
+    long wait = last.atNanos() + options.failoverReadDelay().toNanos() - System.nanoTime();
+    if (wait > 0) {
+      try {
+        sleeper.sleep(Duration.ofNanos(wait));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CatenaException.of(Errno.EINTR, "interrupted while failing over to meta server %s", server);
       }
     }
   }

@@ -23,4 +23,9 @@ public final class MetaClientConfig {
       .defaultValue("60s").min("1ms").doc("How long one meta call may take in all, every attempt and pause included, "
           + "while the metadata service cannot answer (control process restarting, KV store down); then it fails with "
           + "ETIMEDOUT (at a mount: EIO, as NFS soft mounts and mfsmount answer).");
+  public static final Key<Duration> CLIENT_FAILOVER_READ_DELAY = Key.duration("meta.client.failover_read_delay")
+      .defaultValue("50ms").range("0s", "10s").doc("After moving to another meta server, how long after its last"
+          + " answered call the client waits before its first call there, so that the new server's bounded-staleness"
+          + " reads (meta.read_staleness) already see every change the client made through the previous one. Keep"
+          + " it at least meta.read_staleness.");
 }

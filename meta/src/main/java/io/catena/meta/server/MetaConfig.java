@@ -13,6 +13,13 @@ public final class MetaConfig {
       .range("1", "255").doc("Symlinks followed while resolving one path before ELOOP (Linux: 40).");
   public static final Key<Integer> MAX_PATH_DEPTH = Key.integer("meta.max_path_depth").defaultValue("1024")
       .range("1", "65536").doc("Components one path resolution walks before ELOOP/ENAMETOOLONG.");
+  public static final Key<Duration> READ_STALENESS = Key.duration("meta.read_staleness").defaultValue("20ms")
+      .range("0s", "10s").doc("How far behind other meta servers' changes lookup, getattr, readdir, readlink,"
+          + " access and xattr reads may be, on an engine where a current read costs a round trip (etcd with its"
+          + " mirror): each sees every change made through this server at once, and every other change acknowledged"
+          + " at least this long before it. Mounts cache attributes and entries longer (fuse.attr_timeout); clients"
+          + " that move to another server wait meta.client.failover_read_delay first. 0: every read at the latest"
+          + " revision. No effect on rocksdb:// and mem://, whose reads are always current.");
   public static final Key<Integer> READDIR_PAGE = Key.integer("meta.readdir_page_size").defaultValue("256")
       .range("1", "65536").doc("The most entries one readdir returns.");
   public static final Key<Duration> IDEMPOTENCY_TTL = Key.duration("meta.idempotency_ttl").defaultValue("30m")

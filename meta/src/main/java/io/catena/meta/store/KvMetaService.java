@@ -44,6 +44,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
   private final PathResolver paths;
   private final Idempotency idem;
   private final int readdirMax;
+  private final java.time.Duration readStaleness;
   private final ParentLocks parentLocks = new ParentLocks();
   private final DirBatcher batcher;
   private final KvTrashService trash;
@@ -60,6 +61,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
     this.paths = new PathResolver(config.get(MetaConfig.MAX_SYMLINK_FOLLOW), config.get(MetaConfig.MAX_PATH_DEPTH));
     this.idem = new Idempotency(config.get(MetaConfig.IDEMPOTENCY_TTL).toNanos());
     this.readdirMax = config.get(MetaConfig.READDIR_PAGE);
+    this.readStaleness = config.get(MetaConfig.READ_STALENESS);
     this.batcher = new DirBatcher(runner);
     this.trash = new KvTrashService(ctx);
     this.cow = new CopyOnWrite(ctx);
@@ -98,6 +100,27 @@ public final class KvMetaService implements MetaService, TrashService.Source {
 
   private <T> T read(Function<Tx, T> body) {
     return ctx.runner.read(txn -> body.apply(new Tx(txn)));
+  }
+
+  /**
+   * A read of what clients look at and cache anyway (attributes, entries, listings, links, xattrs): it may be up to
+   * {@code meta.read_staleness} behind other servers' changes, never behind this server's own. "No such file" is
+   * never stale: it is asked again at the latest revision, so a name or inode created through any server is seen at
+   * once (as a mount without a negative entry cache expects); what may lag is a change to, or removal of, something
+   * that exists.
+   */
+  private <T> T recent(Function<Tx, T> body) {
+    if (readStaleness.isZero()) {
+      return read(body);
+    }
+    try {
+      return ctx.runner.read(readStaleness, txn -> body.apply(new Tx(txn)));
+    } catch (CatenaException e) {
+      if (e.errno() != Errno.ENOENT) {
+        throw e;
+      }
+      return read(body);
+    }
   }
 
   private <T> T write(Function<Tx, T> body) {
@@ -181,7 +204,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
 
   @Override
   public Inode lookup(UserInfo user, long parent, String name) {
-    return read(tx -> {
+    return recent(tx -> {
       tx.prefetchEntry(parent, name, null);
       return EntryOps.lookup(tx, user, parent, name);
     });
@@ -189,12 +212,12 @@ public final class KvMetaService implements MetaService, TrashService.Source {
 
   @Override
   public Inode getattr(UserInfo user, long ino) {
-    return read(tx -> tx.inode(ino));
+    return recent(tx -> tx.inode(ino));
   }
 
   @Override
   public List<Optional<Inode>> batchGetattr(UserInfo user, List<Long> inos) {
-    return read(tx -> {
+    return recent(tx -> {
       List<Optional<Inode>> r = new ArrayList<>(inos.size());
       for (long ino : inos) {
         r.add(tx.findInode(ino, false));
@@ -326,7 +349,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
 
   @Override
   public String readlink(UserInfo user, long ino) {
-    return read(tx -> AttrOps.readlink(tx, ino));
+    return recent(tx -> AttrOps.readlink(tx, ino));
   }
 
   @Override
@@ -367,7 +390,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
   @Override
   public ReaddirPage readdir(UserInfo user, long ino, String cursor, int limit, boolean plus) {
     int n = Math.min(limit, readdirMax);
-    return read(tx -> DirReader.readdir(tx, user, ino, cursor, n, plus));
+    return recent(tx -> DirReader.readdir(tx, user, ino, cursor, n, plus));
   }
 
   @Override
@@ -384,12 +407,12 @@ public final class KvMetaService implements MetaService, TrashService.Source {
 
   @Override
   public Inode resolve(UserInfo user, long base, String path, boolean followLast) {
-    return read(tx -> paths.resolve(tx, user, base, path, followLast).inode());
+    return recent(tx -> paths.resolve(tx, user, base, path, followLast).inode());
   }
 
   @Override
   public String realpath(UserInfo user, String path) {
-    return read(tx -> {
+    return recent(tx -> {
       PathResolver.Resolved r = paths.resolve(tx, user, ROOT, path, true);
       if (r.inode().isDirectory()) {
         return PathResolver.pathOf(tx, r.inode());
@@ -401,7 +424,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
 
   @Override
   public void access(UserInfo user, long ino, int mask) {
-    read(tx -> {
+    recent(tx -> {
       AttrOps.access(tx, user, ino, mask);
       return null;
     });
@@ -409,12 +432,12 @@ public final class KvMetaService implements MetaService, TrashService.Source {
 
   @Override
   public byte[] getxattr(UserInfo user, long ino, String name) {
-    return read(tx -> XattrOps.get(tx, user, ino, name));
+    return recent(tx -> XattrOps.get(tx, user, ino, name));
   }
 
   @Override
   public List<String> listxattr(UserInfo user, long ino) {
-    return read(tx -> XattrOps.list(tx, user, ino));
+    return recent(tx -> XattrOps.list(tx, user, ino));
   }
 
   @Override

@@ -88,6 +88,34 @@ class MetaFailoverTest {
     }
   }
 
+  @Test
+  void afterAFailover_theFirstCallWaitsOutTheReadDelay_countedFromTheLastAnswer() throws Exception {
+    MetaFixture f = new MetaFixture();
+    try (MetaRpcCluster c = new MetaRpcCluster(f, 2)) {
+      List<Duration> slept = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Duration delay = Duration.ofSeconds(30);
+      MetaClient client = new MetaClient(c.rpc, c.addresses(), "delay", new MetaClient.Options(8, Duration.ZERO,
+          Duration.ZERO, Duration.ofSeconds(20), Duration.ofSeconds(60), delay), new SplittableRandom(3),
+          d -> {
+            if (d.isPositive()) {
+              slept.add(d);
+            }
+          });
+      Inode d = client.mkdir(MetaFixture.ROOT, io.catena.meta.MetaService.ROOT, "d", 0777, null);
+      assertEquals(d.id(), client.lookup(ALICE, io.catena.meta.MetaService.ROOT, "d").id());
+      assertEquals(List.of(), slept, "the same server: no delay");
+      Address first = client.currentServer();
+      c.server(first).shutdown(Duration.ZERO).get(30, TimeUnit.SECONDS);
+      assertEquals(d.id(), client.lookup(ALICE, io.catena.meta.MetaService.ROOT, "d").id());
+      assertNotEquals(first, client.currentServer());
+      assertEquals(1, slept.size(), "one wait before the first call to the new server: " + slept);
+      assertTrue(slept.get(0).compareTo(delay.minusSeconds(10)) > 0 && slept.get(0).compareTo(delay) <= 0,
+          "the rest of the delay since the last answer: " + slept);
+      client.lookup(ALICE, io.catena.meta.MetaService.ROOT, "d");
+      assertEquals(1, slept.size(), "later calls to the new server do not wait");
+    }
+  }
+
   private static MetaClient onlyServer(MetaRpcCluster c, Address server) {
     return new MetaClient(c.rpc, List.of(server), "one-" + server.port(), new MetaClient.Options(3,
         Duration.ZERO, Duration.ZERO, Duration.ofSeconds(20)), new SplittableRandom(1), d -> {});
