@@ -71,6 +71,11 @@ final class BenchEngine implements AutoCloseable {
     return label;
   }
 
+  /** CPU time of the etcd members this benchmark started, or zero. */
+  java.time.Duration etcdCpuTime() {
+    return etcd == null ? java.time.Duration.ZERO : etcd.cpuTime();
+  }
+
   @Override
   public void close() {
     try {

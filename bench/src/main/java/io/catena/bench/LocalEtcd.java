@@ -62,6 +62,15 @@ public final class LocalEtcd implements AutoCloseable {
     }
   }
 
+  /** CPU time the members have used so far, summed (what a benchmark phase costs etcd). */
+  public Duration cpuTime() {
+    Duration sum = Duration.ZERO;
+    for (Process p : processes) {
+      sum = sum.plus(p.info().totalCpuDuration().orElse(Duration.ZERO));
+    }
+    return sum;
+  }
+
   private void launch(Path binary, int n) {
     int[] ports = freePorts(2 * n);
     String cluster = java.util.stream.IntStream.range(0, n)

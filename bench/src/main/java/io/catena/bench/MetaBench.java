@@ -145,6 +145,7 @@ public final class MetaBench implements Callable<Integer> {
     for (String engine : engineOptions.engines) {
       try (BenchEngine e = BenchEngine.open(engine, dir, config,
           engineOptions.etcd())) {
+        etcdCpu = e::etcdCpuTime;
         run(e.engine(), e.label() + (e.label().startsWith("rocksdb") ? (noSync ? " (no fsync)"
             : " (durable commits, fsync per batch)") : ""), config);
       }
@@ -153,6 +154,8 @@ public final class MetaBench implements Callable<Integer> {
   }
 
   private KvEngine kv;
+  /** CPU time of the benchmark's own etcd members (zero without). */
+  private java.util.function.Supplier<java.time.Duration> etcdCpu = () -> java.time.Duration.ZERO;
 
   private void run(KvEngine kv, String label, Config config) throws Exception {
     this.kv = kv;
@@ -322,10 +325,26 @@ public final class MetaBench implements Callable<Integer> {
     for (String op : List.of("create", "stat", "unlink")) {
       List<long[]> lat = new ArrayList<>();
       long[] before = etcdCounts();
+      long[] cpuBefore = cpuNanos();
       long nanos = runClients(clientCount, bodies.get(op), lat);
-      out.add(summarize(op, (long) clientCount * ops, nanos, lat, etcdNote(before, (long) clientCount * ops)));
+      long n = (long) clientCount * ops;
+      out.add(summarize(op, n, nanos, lat, cpuNote(cpuBefore, n) + etcdNote(before, n)));
     }
     return out;
+  }
+
+  /** {this JVM's CPU time, the local etcd members' CPU time}, in nanoseconds. */
+  private long[] cpuNanos() {
+    long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+    return new long[] {jvm, etcdCpu.get().toNanos()};
+  }
+
+  /** CPU per operation, this JVM (clients, RPC, meta, KV client) and etcd: on 2 cores what decides the rate. */
+  private String cpuNote(long[] before, long ops) {
+    long[] after = cpuNanos();
+    String jvm = String.format("CPU per op: %.0f us here", (after[0] - before[0]) / 1e3 / ops);
+    return after[1] == 0 ? jvm + "; " : jvm + String.format(", %.0f us etcd; ", (after[1] - before[1]) / 1e3 / ops);
   }
 
   private long[] etcdCounts() {
