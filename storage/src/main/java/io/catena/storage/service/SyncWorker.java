@@ -91,6 +91,7 @@ final class SyncWorker implements AutoCloseable {
     if (key.equals(finished.get(t.chainId()))) {
       return;
     }
+    Job[] made = new Job[1];
     running.computeIfAbsent(t.chainId(), k -> {
       Thread th = Thread.ofVirtual().name("sync-" + t.targetId() + "-" + successor).unstarted(() -> {
         try {
@@ -103,8 +104,12 @@ final class SyncWorker implements AutoCloseable {
           running.remove(t.chainId());
         }
       });
-      return new Job(successor, th);
-    }).thread().start();
+      made[0] = new Job(successor, th);
+      return made[0];
+    });
+    if (made[0] != null) {
+      made[0].thread().start(); // a resync already running for the chain goes on; it is not started twice
+    }
   }
 
   /** The resyncs running now, with what each still has to do. */
