@@ -113,6 +113,11 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   private int inFlight = 1;
   /** How long the last batch write (WAL fsync) took. Committer only. */
   private long lastWriteNanos;
+  /** Without sync_commits: the longest an acknowledged commit waits for its WAL fsync (0: until close). */
+  private final long syncIntervalNanos;
+  /** When the oldest commit not yet fsync'd was written (System.nanoTime), or -1: all synced. Committer only. */
+  private long unsyncedSince = -1;
+  private final java.util.concurrent.atomic.AtomicLong walSyncs = new java.util.concurrent.atomic.AtomicLong();
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final UInt64AddOperator addOperator;
@@ -165,7 +170,9 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     this.db = opened;
     this.dataCf = handles.get(0);
     this.metaCf = handles.get(1);
-    this.writeOptions = new WriteOptions().setSync(KvConfig.get(config, KvConfig.ROCKSDB_SYNC_COMMITS));
+    boolean syncCommits = KvConfig.get(config, KvConfig.ROCKSDB_SYNC_COMMITS);
+    this.writeOptions = new WriteOptions().setSync(syncCommits);
+    this.syncIntervalNanos = syncCommits ? 0 : KvConfig.get(config, KvConfig.ROCKSDB_SYNC_INTERVAL).toNanos();
     byte[] v = db.get(metaCf, VERSION_KEY);
     this.committedVersion = v == null ? 0 : ByteBuffer.wrap(v).getLong();
     this.resolver = new Resolver(KvConfig.get(config, KvConfig.CONFLICT_WINDOW), 1_000_000, committedVersion);
@@ -314,7 +321,11 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     try (WriteBatch wb = new WriteBatch()) {
       boolean stop = false;
       while (!stop) {
-        Pending first = queue.take();
+        Pending first = nextOrSyncDue();
+        if (first == null) {
+          syncWal();
+          continue;
+        }
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
         gather(batch);
@@ -348,6 +359,31 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
         }
       }
     }
+  }
+
+  /** The next commit; null once the WAL sync of acknowledged commits is due first (kv.rocksdb.sync_interval). */
+  private Pending nextOrSyncDue() throws InterruptedException {
+    if (unsyncedSince < 0) {
+      return queue.take();
+    }
+    long left = unsyncedSince + syncIntervalNanos - System.nanoTime();
+    return left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
+  }
+
+  /** fsyncs the WAL: every commit acknowledged so far survives a machine crash from now on. Committer only. */
+  private void syncWal() {
+    try {
+      db.syncWal();
+      walSyncs.incrementAndGet();
+    } catch (RocksDBException e) {
+      LOG.error("kv {}: WAL sync failed; acknowledged commits may not survive a machine crash", dir, e);
+    }
+    unsyncedSince = -1;
+  }
+
+  /** WAL fsyncs made by the sync timer since open (kv.rocksdb.sync_interval). */
+  public long timedWalSyncs() {
+    return walSyncs.get();
   }
 
   /**
@@ -450,6 +486,13 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
       return;
     }
     lastWriteNanos = System.nanoTime() - writeStart;
+    if (syncIntervalNanos > 0) {
+      if (unsyncedSince < 0) {
+        unsyncedSince = writeStart;
+      } else if (System.nanoTime() - unsyncedSince >= syncIntervalNanos) {
+        syncWal(); // under a steady stream of commits the queue never runs dry: sync between batches
+      }
+    }
     if (feed.enabled()) {
       feed.append(committedVersion, v, now, wb.data()); // before any caller hears of it: loggers miss nothing
     }

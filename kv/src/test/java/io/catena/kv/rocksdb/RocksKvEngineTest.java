@@ -116,6 +116,28 @@ class RocksKvEngineTest extends KvEngineConformanceTest {
   }
 
   @Test
+  void withoutPerCommitSync_theWalIsSyncedWithinTheInterval_evenWhenNoOtherCommitFollows() {
+    Config timed = Config.defaults(ConfigSchema.fromHolders(KvConfig.class))
+        .withUpdates(Map.of("kv.rocksdb.sync_interval", "50ms"), "test", false);
+    assertEquals(false, timed.get(KvConfig.ROCKSDB_SYNC_COMMITS), "the default: acknowledged at the WAL write");
+    try (RocksKvEngine kv = RocksKvEngine.open(tmp.resolve("timed"), timed)) {
+      assertEquals(0, kv.timedWalSyncs(), "nothing written, nothing to sync");
+      put(kv, "a", "1");
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (kv.timedWalSyncs() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(1, kv.timedWalSyncs(), "one sync for the lone commit");
+    }
+    Config perCommit = Config.defaults(ConfigSchema.fromHolders(KvConfig.class))
+        .withUpdates(Map.of("kv.rocksdb.sync_commits", "true"), "test", false);
+    try (RocksKvEngine kv = RocksKvEngine.open(tmp.resolve("percommit"), perCommit)) {
+      put(kv, "a", "1");
+      assertEquals(0, kv.timedWalSyncs(), "every commit synced before it was acknowledged: no timer");
+    }
+  }
+
+  @Test
   void secondOpenOfSameDirectory_isRefusedWithEbusy() {
     Path dir = tmp.resolve("locked");
     try (KvEngine kv = KvEngines.open("rocksdb://" + dir, null)) {
