@@ -42,6 +42,31 @@ class MetaRoundTripsTest extends CountingMountTestBase {
   }
 
   @Test
+  void loopsOfCreatesAndRemovesInOneDirectory_doNotAskMetaForTheDirectoryAfterEachChange() throws Exception {
+    Path dir = Files.createDirectory(mnt.resolve("loop"));
+    ok("touch", dir + "/warm");
+    resetCounts();
+    int n = 50;
+    for (int i = 0; i < n; i++) {
+      Files.newOutputStream(dir.resolve("f" + i)).close();
+    }
+    assertEquals(n, count("create"), counts());
+    // The kernel drops the directory's attributes on every create and asks again before the next path walk; the
+    // create's answer carried them, so at most the first walk asks meta.
+    assertTrue(count("getattr") <= 1, "getattr calls for " + n + " creates: " + counts());
+    resetCounts();
+    for (int i = 0; i < n; i++) {
+      Files.delete(dir.resolve("f" + i));
+    }
+    assertEquals(n, count("unlink"), counts());
+    assertTrue(count("getattr") <= 1, "getattr calls for " + n + " removes: " + counts());
+    ok("mkdir", dir + "/sub"); // a change whose answer has no directory attributes: the next walk asks
+    resetCounts();
+    assertTrue(ok("stat", "-c", "%h", dir.toString()).strip().equals("3"), "links after mkdir");
+    assertEquals(1, count("getattr"), counts());
+  }
+
+  @Test
   void writesDoNotAskMetaForSecurityCapabilities() throws Exception {
     resetCounts();
     ok("dd", "if=/dev/zero", "of=" + mnt + "/w", "bs=4k", "count=100", "status=none");

@@ -65,7 +65,8 @@ public interface MetaService {
   /** A new name {@code newName} in {@code newParent} for inode {@code ino}. */
   Inode link(UserInfo user, long ino, long newParent, String newName, RequestId req);
 
-  void unlink(UserInfo user, long parent, String name, RequestId req);
+  /** Removes a name; answers the directory's attributes after the removal (a mount's next look at it needs them). */
+  Inode unlink(UserInfo user, long parent, String name, RequestId req);
 
   void rmdir(UserInfo user, long parent, String name, RequestId req);
 

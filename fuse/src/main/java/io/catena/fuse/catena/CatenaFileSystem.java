@@ -70,6 +70,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
    */
   private final Map<Long, Long> reportedLength = new ConcurrentHashMap<>();
   private final PrivilegeDrops privilegeDrops;
+  private final FreshDirAttrs freshDirs = new FreshDirAttrs(System::nanoTime);
   private static final String SECURITY_PREFIX = "security.";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CatenaFileSystem.class);
   private volatile FuseNotifier notifier;
@@ -221,7 +222,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (virtual(ino)) {
       return control.getattr(ino);
     }
-    return attrReply(meta.getattr(user(ctx), toMeta(ino)));
+    long maxAge = conf.get(FuseConfig.ATTR_TIMEOUT).toNanos();
+    Inode fresh = maxAge > 0 ? freshDirs.take(ino, maxAge) : null;
+    return attrReply(fresh != null ? fresh : meta.getattr(user(ctx), toMeta(ino)));
   }
 
   @Override
@@ -244,6 +247,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (c.fh().isPresent() && c.has(SetAttr.SIZE) && !ControlDir.isVirtualHandle(c.fh().getAsLong())) {
       change = change.through(files.get(c.fh().getAsLong()).sessionId(), false);
     }
+    freshDirs.forget(ino);
     Inode after = meta.setattr(user(ctx), toMeta(ino), change);
     if (c.has(SetAttr.SIZE)) {
       files.setLength(after.id(), after.length());
@@ -270,6 +274,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public Entry mknod(RequestContext ctx, long parent, String name, int mode, int rdev) {
     noControl("mknod", parent, name);
+    freshDirs.forget(parent);
     return entry(meta.mknod(user(ctx), toMeta(parent), name, mode, rdev & 0xffffffffL, request()));
   }
 
@@ -279,6 +284,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       throw CatenaException.of(Errno.EEXIST, "%s is the mount's control directory", name);
     }
     noControl("mkdir", parent, name);
+    freshDirs.forget(parent);
     return entry(meta.mkdir(user(ctx), toMeta(parent), name, mode & 07777, request()));
   }
 
@@ -289,12 +295,17 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return;
     }
     noControl("unlink", parent, name);
-    meta.unlink(user(ctx), toMeta(parent), name, request());
+    freshDirs.forget(parent);
+    Inode dir = meta.unlink(user(ctx), toMeta(parent), name, request());
+    if (dir != null) {
+      freshDirs.put(parent, dir);
+    }
   }
 
   @Override
   public void rmdir(RequestContext ctx, long parent, String name) {
     noControl("rmdir", parent, name);
+    freshDirs.forget(parent);
     meta.rmdir(user(ctx), toMeta(parent), name, request());
   }
 
@@ -304,6 +315,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       return control.symlink(ctx, user(ctx), parent, name, target);
     }
     noControl("symlink", parent, name);
+    freshDirs.forget(parent);
     return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
   }
 
@@ -311,6 +323,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
   public void rename(RequestContext ctx, long parent, String name, long newParent, String newName, int flags) {
     noControl("rename", parent, name);
     noControl("rename", newParent, newName);
+    freshDirs.forget(parent);
+    freshDirs.forget(newParent);
     meta.rename(user(ctx), toMeta(parent), name, toMeta(newParent), newName, flags, request());
   }
 
@@ -320,6 +334,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       throw controlDirEperm("link");
     }
     noControl("link", newParent, newName);
+    freshDirs.forget(newParent);
     return entry(meta.link(user(ctx), toMeta(ino), toMeta(newParent), newName, request()));
   }
 
@@ -370,6 +385,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
     OpenResult r = meta.create(user(ctx), toMeta(parent), name, mode & 07777, flags | OpenFlags.O_CREAT, clientId,
         request());
     OpenFile f = files.open(r, handleFlags(flags));
+    if (r.parent() != null) {
+      freshDirs.put(parent, r.parent());
+    } else {
+      freshDirs.forget(parent);
+    }
     return new CreateReply(entry(r.inode()), OpenReply.of(f.handle()));
   }
 

@@ -503,9 +503,10 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
   }
 
   @Override
-  public void unlink(UserInfo user, long parent, String name, RequestId req) {
-    call(MetaMethods.UNLINK, RemoveRequest.newBuilder().setUser(u(user)).setParent(parent).setName(str(name))
-        .setReq(reqId(req)).build());
+  public Inode unlink(UserInfo user, long parent, String name, RequestId req) {
+    InodeResponse r = call(MetaMethods.UNLINK, RemoveRequest.newBuilder().setUser(u(user)).setParent(parent)
+        .setName(str(name)).setReq(reqId(req)).build());
+    return r.hasInode() ? inode(r) : null;
   }
 
   @Override
@@ -617,6 +618,7 @@ public final class MetaClient implements MetaService, TrashService.Source, AutoC
     if (!r.hasInode()) {
       throw CatenaException.of(Errno.EPROTO, "meta open reply carries no inode");
     }
-    return new OpenResult(MetaWire.inode(r.getInode()), r.getSessionId());
+    return new OpenResult(MetaWire.inode(r.getInode()), r.getSessionId(),
+        r.hasParent() ? MetaWire.inode(r.getParent()) : null);
   }
 }

@@ -84,8 +84,9 @@ public final class MetaMethods {
       m(13, "Readlink", ReadlinkRequest.getDefaultInstance(), StringResponse.getDefaultInstance());
   public static final MethodDescriptor<LinkRequest, InodeResponse> LINK =
       m(14, "Link", LinkRequest.getDefaultInstance(), InodeResponse.getDefaultInstance());
-  public static final MethodDescriptor<RemoveRequest, Empty> UNLINK =
-      m(15, "Unlink", RemoveRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  /** Answers the directory's attributes after the removal. */
+  public static final MethodDescriptor<RemoveRequest, InodeResponse> UNLINK =
+      m(15, "Unlink", RemoveRequest.getDefaultInstance(), InodeResponse.getDefaultInstance());
   public static final MethodDescriptor<RemoveRequest, Empty> RMDIR =
       m(16, "Rmdir", RemoveRequest.getDefaultInstance(), Empty.getDefaultInstance());
   public static final MethodDescriptor<RenameRequest, Empty> RENAME =

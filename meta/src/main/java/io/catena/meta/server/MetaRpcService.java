@@ -106,8 +106,8 @@ public final class MetaRpcService {
     on(b, MetaMethods.LINK, r -> inodeResponse(m.link(user(r.getUser()), r.getIno(), r.getNewParent(),
         r.getNewName(), req(r.hasReq(), r.getReq()))));
     on(b, MetaMethods.UNLINK, r -> {
-      m.unlink(user(r.getUser()), r.getParent(), r.getName(), req(r.hasReq(), r.getReq()));
-      return EMPTY;
+      Inode dir = m.unlink(user(r.getUser()), r.getParent(), r.getName(), req(r.hasReq(), r.getReq()));
+      return dir == null ? InodeResponse.getDefaultInstance() : inodeResponse(dir); // a record from before answers
     });
     on(b, MetaMethods.RMDIR, r -> {
       m.rmdir(user(r.getUser()), r.getParent(), r.getName(), req(r.hasReq(), r.getReq()));
@@ -176,7 +176,11 @@ public final class MetaRpcService {
   }
 
   private static OpenResponse open(OpenResult r) {
-    return OpenResponse.newBuilder().setInode(MetaWire.inode(r.inode())).setSessionId(r.sessionId()).build();
+    OpenResponse.Builder b = OpenResponse.newBuilder().setInode(MetaWire.inode(r.inode())).setSessionId(r.sessionId());
+    if (r.parent() != null) {
+      b.setParent(MetaWire.inode(r.parent()));
+    }
+    return b.build();
   }
 
   private static StringResponse string(String s) {

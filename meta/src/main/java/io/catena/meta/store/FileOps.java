@@ -44,7 +44,7 @@ public final class FileOps {
       sid = sessionId;
       openSession(tx, created.id(), sid, clientId, now);
     }
-    return new Opened(new OpenResult(created, sid), false);
+    return new Opened(new OpenResult(created, sid, tx.inode(parentId)), false);
   }
 
   public Opened open(Tx tx, UserInfo user, long ino, int flags, String clientId, long sessionId, long now) {

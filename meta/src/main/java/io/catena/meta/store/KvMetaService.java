@@ -240,7 +240,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
     });
     if ((OpenFlags.writable(flags) || truncated[0]) && r.inode().isFile()) {
       // After the session exists no snapshot shares the file again; before any byte is written it gets its own data.
-      r = new OpenResult(privateOrClose(r, !truncated[0]), r.sessionId());
+      r = new OpenResult(privateOrClose(r, !truncated[0]), r.sessionId(), r.parent());
     }
     if (truncated[0]) {
       ctx.storage.truncate(r.inode().id(), r.inode().layout(), 0);
@@ -360,11 +360,11 @@ public final class KvMetaService implements MetaService, TrashService.Source {
   }
 
   @Override
-  public void unlink(UserInfo user, long parent, String name, RequestId req) {
+  public Inode unlink(UserInfo user, long parent, String name, RequestId req) {
     long now = ctx.nowNanos();
-    mutateIn(parent, name, req, now, Void.class, tx -> {
+    return mutateIn(parent, name, req, now, Inode.class, tx -> {
       entries.unlink(tx, user, parent, name, now);
-      return null;
+      return tx.inode(parent);
     });
   }
 

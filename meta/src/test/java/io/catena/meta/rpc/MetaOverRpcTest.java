@@ -265,7 +265,10 @@ class MetaOverRpcTest {
     RequestId r = new RequestId("fuse-7", 42);
     OpenResult first = m.create(ALICE, tmp, "a", 0644, OpenFlags.O_CREAT | OpenFlags.O_EXCL, "c", r);
     // The same id through the in-process service finds the record the RPC call stored.
-    assertEquals(first, local.create(ALICE, tmp, "a", 0644, OpenFlags.O_CREAT | OpenFlags.O_EXCL, "c", r));
-    assertEquals(first, m.create(ALICE, tmp, "a", 0644, OpenFlags.O_CREAT | OpenFlags.O_EXCL, "c", r));
+    assertEquals(first.inode(), local.create(ALICE, tmp, "a", 0644, OpenFlags.O_CREAT | OpenFlags.O_EXCL, "c",
+        r).inode());
+    assertEquals(first.inode(), m.create(ALICE, tmp, "a", 0644, OpenFlags.O_CREAT | OpenFlags.O_EXCL, "c", r)
+        .inode());
+    assertEquals(tmp, first.parent().id(), "the directory's attributes travel with the first answer");
   }
 }
