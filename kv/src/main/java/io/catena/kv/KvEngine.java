@@ -25,6 +25,11 @@ public interface KvEngine extends AutoCloseable {
     return beginRead();
   }
 
+  /** Whether {@link #beginRead(java.time.Duration)} may answer from an older version than {@link #beginRead()}. */
+  default boolean readsMayLag() {
+    return false;
+  }
+
   /**
    * A read-write transaction whose read version is the latest committed version, fixed as for {@link #beginRead}
    * and at the latest when the transaction first reads or records a read conflict.

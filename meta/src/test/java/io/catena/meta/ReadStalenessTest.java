@@ -50,6 +50,11 @@ class ReadStalenessTest {
     }
 
     @Override
+    public boolean readsMayLag() {
+      return true;
+    }
+
+    @Override
     public ReadWriteTransaction beginReadWrite() {
       return latest.beginReadWrite();
     }

@@ -233,6 +233,12 @@ public final class EtcdKvEngine implements KvEngine {
     return begin(true, maxStaleness.toMillis());
   }
 
+  /** Only the mirror answers behind: without it every read is at the latest revision. */
+  @Override
+  public boolean readsMayLag() {
+    return mirror != null;
+  }
+
   @Override
   public ReadWriteTransaction beginReadWrite() {
     return begin(false, 0);

@@ -76,7 +76,7 @@ final class RecentReads {
     if (age > maxStalenessMillis) {
       return null;
     }
-    EtcdMirror.View v = mirror.usable() ? mirror.begin(ownCommit, beganMillis) : null;
+    EtcdMirror.View v = mirror.begin(ownCommit, beganMillis);
     if (v != null) {
       served.incrementAndGet();
     }

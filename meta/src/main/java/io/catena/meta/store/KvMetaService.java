@@ -25,6 +25,7 @@ import io.catena.meta.StatFs;
 import io.catena.meta.TrashService;
 import io.catena.meta.UserInfo;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -44,7 +45,7 @@ public final class KvMetaService implements MetaService, TrashService.Source {
   private final PathResolver paths;
   private final Idempotency idem;
   private final int readdirMax;
-  private final java.time.Duration readStaleness;
+  private final Duration readStaleness;
   private final ParentLocks parentLocks = new ParentLocks();
   private final DirBatcher batcher;
   private final KvTrashService trash;
@@ -61,7 +62,8 @@ public final class KvMetaService implements MetaService, TrashService.Source {
     this.paths = new PathResolver(config.get(MetaConfig.MAX_SYMLINK_FOLLOW), config.get(MetaConfig.MAX_PATH_DEPTH));
     this.idem = new Idempotency(config.get(MetaConfig.IDEMPOTENCY_TTL).toNanos());
     this.readdirMax = config.get(MetaConfig.READDIR_PAGE);
-    this.readStaleness = config.get(MetaConfig.READ_STALENESS);
+    // On an engine whose reads are always current there is nothing to allow, and no ENOENT to ask twice.
+    this.readStaleness = runner.engine().readsMayLag() ? config.get(MetaConfig.READ_STALENESS) : Duration.ZERO;
     this.batcher = new DirBatcher(runner);
     this.trash = new KvTrashService(ctx);
     this.cow = new CopyOnWrite(ctx);
