@@ -83,9 +83,18 @@ public final class OpenFile {
    * your writes); returns the bytes read, or -1 at end of file.
    */
   public int read(long offset, ByteBuffer dst) {
+    return Futures.join(readAsync(offset, dst));
+  }
+
+  /**
+   * {@link #read} that returns once the read is sent: waits only for this client's writes still in flight to the
+   * file (read your writes), then completes when the bytes are in {@code dst}, which the caller must not touch
+   * until then. Throws at once what the handle refuses (EBADF).
+   */
+  public CompletableFuture<Integer> readAsync(long offset, ByteBuffer dst) {
     long length = readableLength();
     Inode inode = shared.inode;
-    return Futures.join(files.io.read(inode.id(), inode.layout(), length, offset, dst));
+    return files.io.read(inode.id(), inode.layout(), length, offset, dst);
   }
 
   /**

@@ -123,6 +123,18 @@ public interface FuseFileSystem {
   }
 
   /**
+   * A file system that overrides this answers every READ through it instead of {@link #read}: it starts the read
+   * and returns, and the reply is written by whichever thread completes the future, so the reader goes back to the
+   * device at once. {@code dst} is a direct buffer of at least {@code size} bytes (position 0, limit size), owned
+   * by the caller until the future completes: complete with it (or another direct buffer) flipped. Throwing, or
+   * completing exceptionally, answers an errno as {@link #read} does.
+   */
+  default java.util.concurrent.CompletableFuture<ByteBuffer> readAsync(RequestContext ctx, long ino, long fh,
+      long offset, int size, ByteBuffer dst) {
+    return java.util.concurrent.CompletableFuture.completedFuture(read(ctx, ino, fh, offset, size, dst));
+  }
+
+  /**
    * Writes {@code data}'s remaining bytes at {@code offset} (files opened O_APPEND get the end-of-file offset
    * from the kernel when it caches attributes; a file system that knows better may append). {@code data} is only
    * valid during the call. Returns the bytes written.

@@ -263,6 +263,7 @@ public final class FuseMount implements AutoCloseable {
         return;
       }
     }
+    session.sealReplies();
     Native.close(fd);
     LOG.info("unmounted {}", mountpoint);
   }

@@ -361,6 +361,129 @@ class FuseMountTest {
   }
 
   @Test
+  void everyReaderBusyAtTheThreadLimit_theReaderGrowerWaitsWithoutSpinning() throws Exception {
+    remount(Map.of("fuse.max_threads", "2"));
+    List<Process> stats = new ArrayList<>();
+    try {
+      for (String name : List.of("held-a", "held-b")) {
+        stats.add(new ProcessBuilder("stat", mnt.resolve(name).toString()).start());
+      }
+      assertTrue(fs.heldLookupsEntered.tryAcquire(2, 30, TimeUnit.SECONDS), "both lookups reached the file system");
+      assertEquals(2, mount.threads());
+      Thread grower = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().equals("fuse-" + mnt.getFileName() + "-grow")).findFirst()
+          .orElseThrow();
+      java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+      long cpuBefore = mx.getThreadCpuTime(grower.threadId());
+      long wallBefore = System.nanoTime();
+      Thread.sleep(500); // the window over which the grower's CPU time is measured
+      long cpuNanos = mx.getThreadCpuTime(grower.threadId()) - cpuBefore;
+      long wallNanos = System.nanoTime() - wallBefore;
+      // Spinning costs about the whole window (it did: a core burned for as long as every reader was busy).
+      assertTrue(cpuNanos < wallNanos / 10, "grower used " + cpuNanos / 1_000_000 + " ms of CPU in "
+          + wallNanos / 1_000_000 + " ms while it could add no reader");
+    } finally {
+      fs.heldLookups.countDown();
+      for (Process p : stats) {
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      }
+    }
+  }
+
+  /** Holds every read until {@code expected} are waiting, then answers them last-come first from another thread. */
+  static final class HeldReads extends MemoryFileSystem {
+    private final int expected;
+    private final List<Runnable> held = new ArrayList<>();
+    final List<Long> answeredOffsets = java.util.Collections.synchronizedList(new ArrayList<>());
+    volatile boolean allArrived;
+
+    HeldReads(int expected) {
+      this.expected = expected;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<ByteBuffer> readAsync(io.catena.fuse.RequestContext ctx, long ino,
+        long fh, long offset, int size, ByteBuffer dst) {
+      var f = new java.util.concurrent.CompletableFuture<ByteBuffer>();
+      List<Runnable> release = null;
+      synchronized (held) {
+        held.add(() -> {
+          answeredOffsets.add(offset);
+          f.complete(read(ctx, ino, fh, offset, size, dst));
+        });
+        if (held.size() == expected) {
+          allArrived = true;
+          release = new ArrayList<>(held);
+          java.util.Collections.reverse(release);
+        } else if (held.size() == 1) {
+          // Never wedge the mount if they do not all come: let them go after a while; the test then fails.
+          Thread.ofVirtual().start(() -> {
+            try {
+              Thread.sleep(20_000);
+            } catch (InterruptedException e) {
+              return;
+            }
+            List<Runnable> late;
+            synchronized (held) {
+              late = allArrived ? List.of() : new ArrayList<>(held);
+              held.clear();
+            }
+            late.forEach(Runnable::run);
+          });
+        }
+      }
+      if (release != null) {
+        List<Runnable> r = release;
+        Thread.ofPlatform().start(() -> r.forEach(Runnable::run));
+      }
+      return f;
+    }
+  }
+
+  @Test
+  void asynchronousReads_oneReaderHasManyReadsInFlight_answersInAnyOrderReachTheirCallers() throws Exception {
+    int n = 4;
+    int size = 64 << 10;
+    mount.close();
+    HeldReads held = new HeldReads(n);
+    fs = held;
+    mount = FuseMount.mount(mnt, fs, TestSupport.config(Map.of("fuse.max_threads", "1")), "catenatest");
+    byte[] data = new byte[n * size];
+    new Random(7).nextBytes(data);
+    Path f = mnt.resolve("f");
+    Files.write(f, data);
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<byte[]>> got = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        long at = (long) i * size;
+        got.add(pool.submit(() -> {
+          // O_DIRECT: each read goes to the file system as one READ, whatever the page cache holds.
+          try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ,
+              com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096).limit(size);
+            while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
+              // until full
+            }
+            byte[] out = new byte[b.flip().remaining()];
+            b.get(out);
+            return out;
+          }
+        }));
+      }
+      for (int i = 0; i < n; i++) {
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, i * size, (i + 1) * size),
+            got.get(i).get(60, TimeUnit.SECONDS), "read " + i);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(held.allArrived, "all " + n + " reads were in flight at once with one reader thread");
+    assertEquals(1, mount.threads());
+    assertEquals(n, held.answeredOffsets.size());
+  }
+
+  @Test
   void failingOperation_answersEioAndMountKeepsWorking() throws Exception {
     FileSystemException e = assertThrows(FileSystemException.class,
         () -> Files.readAttributes(mnt.resolve("boom"), PosixFileAttributes.class));

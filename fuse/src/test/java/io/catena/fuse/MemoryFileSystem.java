@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A small, correct inode file system in memory for mounting in tests: files in 1 MiB blocks, directories,
  * symlinks, hard links, xattrs, rename flags, and permission checks from the caller's uid, gid and groups (the
  * mount does not use default_permissions, so this is the only check). Test hooks: looking up a name starting with
- * "boom" throws a RuntimeException; looking up "slow" blocks until the request is interrupted.
+ * "boom" throws a RuntimeException; looking up "slow" blocks until the request is interrupted; looking up a name
+ * starting with "held" blocks until the test opens {@link #heldLookups}.
  * Thread-safe: one lock around the namespace and data (tests care about correctness, not scaling).
  */
 class MemoryFileSystem implements FuseFileSystem {
@@ -33,6 +34,8 @@ class MemoryFileSystem implements FuseFileSystem {
 
   final CountDownLatch slowLookupEntered = new CountDownLatch(1);
   final AtomicLong forgets = new AtomicLong();
+  final CountDownLatch heldLookups = new CountDownLatch(1);
+  final java.util.concurrent.Semaphore heldLookupsEntered = new java.util.concurrent.Semaphore(0);
 
   private final Object lock = new Object();
   private final Map<Long, Node> nodes = new HashMap<>();
@@ -182,6 +185,16 @@ class MemoryFileSystem implements FuseFileSystem {
     }
     if (name.equals("slow")) {
       blockUntilInterrupted(ctx);
+    }
+    if (name.startsWith("held")) {
+      heldLookupsEntered.release();
+      try {
+        if (!heldLookups.await(60, TimeUnit.SECONDS)) {
+          throw err(Errno.ETIMEDOUT, "lookup of %s was never let go", name);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     synchronized (lock) {
       Node d = dir(parent);

@@ -406,6 +406,28 @@ public final class CatenaFileSystem implements FuseFileSystem {
   }
 
   @Override
+  public CompletableFuture<ByteBuffer> readAsync(RequestContext ctx, long ino, long fh, long offset, int size,
+      ByteBuffer dst) {
+    if (ControlDir.isVirtualHandle(fh)) {
+      return CompletableFuture.completedFuture(copyToDirect(control.read(fh, offset, size), dst));
+    }
+    OpenFile f = files.get(fh);
+    atimeUpdates.computeIfAbsent(fh, k -> touchAtimeIfDue(ctx, f.inode()));
+    ByteBuffer into = dst.limit(size);
+    return f.readAsync(offset, into).thenApply(n -> into.flip().limit(Math.max(n, 0)));
+  }
+
+  /** The control files answer heap buffers; an asynchronous reply is written from direct memory. */
+  private static ByteBuffer copyToDirect(ByteBuffer data, ByteBuffer dst) {
+    if (data != null) {
+      ByteBuffer d = data.duplicate();
+      d.limit(d.position() + Math.min(d.remaining(), dst.remaining()));
+      dst.put(d);
+    }
+    return dst.flip();
+  }
+
+  @Override
   public int write(RequestContext ctx, long ino, long fh, long offset, ByteBuffer data, int flags) {
     if (ControlDir.isVirtualHandle(fh)) {
       return control.write(fh, data);

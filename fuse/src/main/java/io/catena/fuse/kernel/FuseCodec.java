@@ -63,12 +63,21 @@ final class FuseCodec {
   private final ByteBuffer inBuf;
   private final ReplyWriter out;
   private final FuseMetrics metrics;
+  private final AsyncReplies replies;
+  /** The file system answers reads asynchronously ({@link FuseFileSystem#readAsync}). */
+  private final boolean asyncReads;
   /** Bytes of the request in {@link #in}. */
   private int len;
+  /** The request being handled is answered by whoever completes it, not by {@link #handle}. */
+  private boolean answerLater;
 
   FuseCodec(int fd, FuseFileSystem fs, FuseSession.Options opts, GroupCache groups,
-      Map<Long, KernelRequest> inFlight, Connection connection, Arena arena, FuseMetrics metrics) {
+      Map<Long, KernelRequest> inFlight, Connection connection, Arena arena, FuseMetrics metrics,
+      AsyncReplies replies) {
     this.metrics = metrics;
+    this.replies = replies;
+    this.asyncReads = overrides(fs, "readAsync", RequestContext.class, long.class, long.class, long.class, int.class,
+        ByteBuffer.class);
     this.fs = fs;
     this.opts = opts;
     this.groups = groups;
@@ -107,9 +116,26 @@ final class FuseCodec {
     KernelRequest ctx = new KernelRequest(unique, opcode, inBuf.getInt(24), inBuf.getInt(28), inBuf.getInt(32),
         groups);
     inFlight.put(unique, ctx);
+    answerLater = false;
     try {
       dispatch(ctx, opcode, nodeid, IN_HEADER + (Short.toUnsignedInt(inBuf.getShort(36)) * 8));
-    } catch (CatenaException e) {
+    } catch (Throwable t) {
+      errno = failed(t, opcode, unique, nodeid);
+      out.error(unique, errno);
+    } finally {
+      if (!answerLater) {
+        inFlight.remove(unique);
+        metrics.record(opcode, start, errno);
+      }
+    }
+  }
+
+  /** Logs a request's failure as its kind deserves and returns the errno to answer. */
+  private static int failed(Throwable t, int opcode, long unique, long nodeid) {
+    if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof CatenaException e) {
       if (ORDINARY.contains(e.errno())) {
         if (LOG.isDebugEnabled()) {
           LOG.debug("FUSE {} unique {} node {}: {}", opName(opcode), unique, nodeid, e.status());
@@ -117,16 +143,10 @@ final class FuseCodec {
       } else {
         LOG.warn("FUSE {} unique {} node {} failed: {}", opName(opcode), unique, nodeid, e.status());
       }
-      errno = errnoReply(e.errno());
-      out.error(unique, errno);
-    } catch (Throwable t) {
-      LOG.error("FUSE {} unique {} node {} failed; answering EIO", opName(opcode), unique, nodeid, t);
-      errno = Errno.EIO.code();
-      out.error(unique, errno);
-    } finally {
-      inFlight.remove(unique);
-      metrics.record(opcode, start, errno);
+      return errnoReply(e.errno());
     }
+    LOG.error("FUSE {} unique {} node {} failed; answering EIO", opName(opcode), unique, nodeid, t);
+    return Errno.EIO.code();
   }
 
   /**
@@ -398,20 +418,67 @@ final class FuseCodec {
 
   /** The mount asks the kernel for readdirplus only when the file system implements it. */
   private static boolean overridesReaddirplus(FuseFileSystem fs) {
+    return overrides(fs, "readdirplus", RequestContext.class, long.class, long.class, long.class,
+        DirPlusFiller.class);
+  }
+
+  private static boolean overrides(FuseFileSystem fs, String method, Class<?>... params) {
     try {
-      return fs.getClass().getMethod("readdirplus", RequestContext.class, long.class, long.class, long.class,
-          DirPlusFiller.class).getDeclaringClass() != FuseFileSystem.class;
+      return fs.getClass().getMethod(method, params).getDeclaringClass() != FuseFileSystem.class;
     } catch (NoSuchMethodException e) {
       return false;
     }
   }
 
-  private void read(RequestContext ctx, long node, int b) {
+  private void read(KernelRequest ctx, long node, int b) {
     long fh = inBuf.getLong(b);
     long off = inBuf.getLong(b + 8);
+    if (asyncReads) {
+      readAsync(ctx, node, fh, off, Math.min(inBuf.getInt(b + 16), replies.maxPayload()));
+      return;
+    }
     ByteBuffer scratch = out.readScratch(inBuf.getInt(b + 16));
     int size = scratch.capacity();
     out.data(ctx.unique(), fs.read(ctx, node, fh, off, size, scratch), size);
+  }
+
+  /**
+   * Starts the read and returns to the device: the reply is written by the thread that completes it, so a deep
+   * queue of reads needs neither a reader per read nor a wake-up of the reader for each answer.
+   */
+  private void readAsync(KernelRequest ctx, long node, long fh, long off, int size) {
+    long start = System.nanoTime();
+    ByteBuffer buf = replies.buffer(size);
+    java.util.concurrent.CompletableFuture<ByteBuffer> f;
+    try {
+      f = fs.readAsync(ctx, node, fh, off, size, buf);
+    } catch (Throwable t) {
+      replies.release(buf);
+      throw t;
+    }
+    answerLater = true;
+    long unique = ctx.unique();
+    f.whenComplete((data, err) -> {
+      int errno = 0;
+      try {
+        if (err != null) {
+          errno = failed(err, READ, unique, node);
+          replies.error(unique, errno);
+        } else if (data != null && data.hasRemaining() && !data.isDirect()) {
+          errno = failed(new IllegalStateException("an asynchronous read answered a heap buffer"), READ, unique,
+              node);
+          replies.error(unique, errno);
+        } else {
+          replies.data(unique, data, size);
+        }
+      } catch (Throwable t) {
+        LOG.error("answering FUSE READ unique {} failed", unique, t);
+      } finally {
+        replies.release(buf);
+        inFlight.remove(unique);
+        metrics.record(READ, start, errno);
+      }
+    });
   }
 
   private void write(RequestContext ctx, long node, int b) {

@@ -35,6 +35,7 @@ public final class FuseSession {
   private static final int EAGAIN = 11;
   private static final int ENODEV = 19;
   private static final long GROW_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MAX_THREADS_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** What the mount asks of the kernel; {@code null} timeouts are not allowed here. */
   public record Options(int maxWrite, int maxReadahead, int maxThreads, int maxBackground, Duration entryTimeout,
@@ -52,6 +53,7 @@ public final class FuseSession {
   private final CompletableFuture<Void> initialized = new CompletableFuture<>();
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final KernelNotifier notifier;
+  private final AsyncReplies replies;
   private final String name;
   private final Path mountpoint;
   private final Thread grower;
@@ -104,6 +106,7 @@ public final class FuseSession {
     this.opts = opts;
     this.name = name;
     this.notifier = new KernelNotifier(fd);
+    this.replies = new AsyncReplies(fd, opts.maxWrite() + 4096 - FuseKernel.OUT_HEADER);
     this.grower = Thread.ofPlatform().daemon(true).name("fuse-" + name + "-grow").unstarted(this::grow);
   }
 
@@ -128,7 +131,14 @@ public final class FuseSession {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment pollfd = arena.allocate(8, 8);
       while (!stopped.isDone()) {
-        if (idle.get() > 0 || threads.get() >= opts.maxThreads()) {
+        if (threads.get() >= opts.maxThreads()) {
+          // Nothing to add; readers never leave before the connection ends, whose last reader unparks this. The
+          // timeout only bounds the wait should one die. (Looping here without parking burned a core whenever
+          // every reader was busy.)
+          LockSupport.parkNanos(this, MAX_THREADS_RECHECK_NANOS);
+          continue;
+        }
+        if (idle.get() > 0) {
           growerParked = true;
           if (idle.get() > 0 && !stopped.isDone()) {
             LockSupport.park(this);
@@ -146,6 +156,14 @@ public final class FuseSession {
     } catch (Throwable t) {
       LOG.error("FUSE reader grower stopped", t);
     }
+  }
+
+  /**
+   * Stops writing replies of requests still being answered asynchronously; call it before closing the device, whose
+   * descriptor number another file may get next.
+   */
+  public void sealReplies() {
+    replies.seal();
   }
 
   /** Completes when INIT was answered (exceptionally if the kernel's protocol is too old). */
@@ -190,7 +208,8 @@ public final class FuseSession {
   /** One reader thread: reads a request, serves it through its codec, and adds a reader when requests queue. */
   private final class Reader implements Runnable {
     private final Arena arena = Arena.ofShared();
-    private final FuseCodec codec = new FuseCodec(fd, fs, opts, groups, inFlight, connection, arena, metrics);
+    private final FuseCodec codec = new FuseCodec(fd, fs, opts, groups, inFlight, connection, arena, metrics,
+        replies);
     private final MemorySegment pollfd = arena.allocate(8, 8);
 
     @Override
