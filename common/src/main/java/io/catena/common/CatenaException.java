@@ -2,7 +2,8 @@ package io.catena.common;
 
 /**
  * The one exception type of Catena's synchronous APIs: it carries a {@link Status}. Asynchronous APIs complete
- * their futures exceptionally with it instead of throwing. Immutable.
+ * their futures exceptionally with it instead of throwing. Routine answers (ENOENT, EEXIST, ENODATA, ENOTEMPTY)
+ * carry no stack trace. Immutable.
  */
 public class CatenaException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -14,11 +15,19 @@ public class CatenaException extends RuntimeException {
   }
 
   public CatenaException(Status status, Throwable cause) {
-    super(status.toString(), cause, false, true);
+    super(status.toString(), cause, false, !routine(status.code()));
     if (status.isOk()) {
       throw new IllegalArgumentException("a CatenaException needs an error status");
     }
     this.status = status;
+  }
+
+  /**
+   * Answers programs ask for all the time (a negative lookup before every create, a name that exists, an absent
+   * xattr): their message says what happened, and filling in a stack trace was a measurable share of a create.
+   */
+  private static boolean routine(Errno code) {
+    return code == Errno.ENOENT || code == Errno.EEXIST || code == Errno.ENODATA || code == Errno.ENOTEMPTY;
   }
 
   public static CatenaException of(Errno code, String format, Object... args) {

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -70,6 +72,12 @@ import org.slf4j.LoggerFactory;
  * callers is left to a second thread (the completer): a futex wake per caller cost ~20 us each on a loaded 2-core VM,
  * ~10% of a batch cycle, and the committer can start the next batch's fsync meanwhile. WAL files are recycled
  * ({@code kv.rocksdb.recycle_wal_files}) so the per-batch fdatasync overwrites instead of growing a file.
+ *
+ * <p>Without {@code kv.rocksdb.sync_commits} (the default) a commit is a WAL write without fsync, cheaper than the
+ * two thread wake-ups of that path, so callers write their own commits under one writer lock instead, the lock
+ * holder writing every commit queued meanwhile as one batch (see {@link #commitInline}); the committer thread then
+ * only fsyncs the WAL within {@code kv.rocksdb.sync_interval}. Resolution, versions and snapshots are as above:
+ * there is still one writer at a time.
  *
  * <p>Snapshots are shared: all transactions that begin between two batches hold the same reference-counted
  * snapshot, which is released when the last of them closes and a newer one has been published. The committed
@@ -115,7 +123,10 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   private long lastWriteNanos;
   /** Without sync_commits: the longest an acknowledged commit waits for its WAL fsync (0: until close). */
   private final long syncIntervalNanos;
-  /** When the oldest commit not yet fsync'd was written (System.nanoTime), or -1: all synced. Committer only. */
+  /**
+   * When the oldest commit not yet fsync'd was written (System.nanoTime), or -1: all synced. The committer's with
+   * sync_commits; under {@link #writerLock} without.
+   */
   private long unsyncedSince = -1;
   private final java.util.concurrent.atomic.AtomicLong walSyncs = new java.util.concurrent.atomic.AtomicLong();
   private final DBOptions dbOptions;
@@ -135,6 +146,14 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   private final Object closeLock = new Object();
   private final Thread committer;
   private final Thread completer;
+  /** Without sync_commits: callers write their own commits (see {@link #commitInline}). */
+  private final boolean inlineCommits;
+  /** Held by the one caller writing in inline mode; guards {@link #inlineQueue}'s draining and the write batch. */
+  private final ReentrantLock writerLock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<Pending> inlineQueue = new ConcurrentLinkedQueue<>();
+  private final WriteBatch inlineBatch = new WriteBatch();
+  /** Wakes the committer when commits became unsynced (inline mode). */
+  private static final Pending SYNC_DUE = new Pending(null);
   private final LinkedBlockingQueue<List<Pending>> completions = new LinkedBlockingQueue<>();
   private volatile boolean closed;
   private volatile long committedVersion;
@@ -178,7 +197,9 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     this.resolver = new Resolver(KvConfig.get(config, KvConfig.CONFLICT_WINDOW), 1_000_000, committedVersion);
     publish(committedVersion);
     this.feed = new ChangeFeed(KvConfig.get(config, KvConfig.ROCKSDB_CHANGE_FEED_SIZE).bytes(), committedVersion);
-    this.committer = Thread.ofPlatform().name("kv-committer " + dir).daemon(true).unstarted(this::commitLoop);
+    this.inlineCommits = !syncCommits;
+    this.committer = Thread.ofPlatform().name("kv-committer " + dir).daemon(true)
+        .unstarted(inlineCommits ? this::syncLoop : this::commitLoop);
     this.completer = Thread.ofPlatform().name("kv-completer " + dir).daemon(true).unstarted(this::completeLoop);
     completer.start();
     committer.start();
@@ -279,6 +300,9 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
 
   @Override
   public long commit(CommitRequest request) {
+    if (inlineCommits) {
+      return commitInline(request);
+    }
     Pending p = new Pending(request);
     enter();
     try {
@@ -313,6 +337,100 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     }
   }
 
+  /**
+   * Without sync_commits a commit costs a WAL write, not an fsync: handing it to the committer thread and waking the
+   * caller from the completer cost more than the write (two thread wake-ups per commit, each tens of microseconds on
+   * a small VM). So callers write themselves, one at a time: each queues its commit and takes the writer lock; the
+   * holder writes everything queued as one batch (the same resolution, versions and snapshot publication as the
+   * committer's) and completes those callers, who find their commit done when the lock comes to them. A lone caller
+   * never waits for another thread. The WAL's timed fsync stays with the committer thread ({@link #syncLoop}).
+   */
+  private long commitInline(CommitRequest request) {
+    Pending p = new Pending(request);
+    enter();
+    try {
+      inlineQueue.add(p);
+      writerLock.lock();
+      try {
+        List<Pending> batch = new ArrayList<>();
+        List<Pending> survivors = new ArrayList<>();
+        while (!p.done.isDone()) {
+          Pending q;
+          while (batch.size() < maxBatch && (q = inlineQueue.poll()) != null) {
+            batch.add(q);
+          }
+          try {
+            boolean wasSynced = unsyncedSince < 0;
+            processBatch(batch, survivors, inlineBatch);
+            if (wasSynced && unsyncedSince >= 0) {
+              queue.add(SYNC_DUE);
+            }
+            complete(survivors);
+          } catch (RuntimeException | RocksDBException e) {
+            LOG.error("kv {}: commit batch of {} failed", dir, batch.size(), e);
+            for (Pending x : batch) {
+              x.done.completeExceptionally(new CommitUnknownException("commit batch failed: " + e));
+            }
+          }
+          batch.clear();
+          survivors.clear();
+        }
+      } finally {
+        writerLock.unlock();
+      }
+    } finally {
+      exit();
+    }
+    try {
+      return p.done.getNow(null);
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw CatenaException.of(Errno.EIO, "commit failed: %s", e.getCause());
+    }
+  }
+
+  /**
+   * The committer's job in inline mode: fsync the WAL within {@code kv.rocksdb.sync_interval} of the first commit
+   * not yet synced. The fsync runs outside the writer lock (RocksDB syncs the WAL concurrently with writes), so
+   * commits never wait for it; everything written before {@link #unsyncedSince} was cleared is covered by it.
+   */
+  private void syncLoop() {
+    try {
+      while (true) {
+        long since;
+        writerLock.lock();
+        try {
+          since = unsyncedSince;
+        } finally {
+          writerLock.unlock();
+        }
+        Pending wake;
+        if (since < 0) {
+          wake = queue.take();
+        } else {
+          long left = since + syncIntervalNanos - System.nanoTime();
+          wake = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
+        }
+        if (wake == POISON) {
+          return;
+        }
+        if (wake == null) {
+          writerLock.lock();
+          try {
+            unsyncedSince = -1;
+          } finally {
+            writerLock.unlock();
+          }
+          syncWal();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   // ------------------------------------------------------------------------------------------------ committer
 
   private void commitLoop() {
@@ -334,6 +452,9 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
         }
         try {
           processBatch(batch, survivors, wb);
+          if (!survivors.isEmpty()) {
+            completions.add(List.copyOf(survivors));
+          }
         } catch (RuntimeException | RocksDBException e) {
           LOG.error("kv {}: commit batch of {} failed", dir, batch.size(), e);
           for (Pending p : batch) {
@@ -372,13 +493,15 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
 
   /** fsyncs the WAL: every commit acknowledged so far survives a machine crash from now on. Committer only. */
   private void syncWal() {
+    if (!inlineCommits) {
+      unsyncedSince = -1;
+    }
     try {
       db.syncWal();
       walSyncs.incrementAndGet();
     } catch (RocksDBException e) {
       LOG.error("kv {}: WAL sync failed; acknowledged commits may not survive a machine crash", dir, e);
     }
-    unsyncedSince = -1;
   }
 
   /** WAL fsyncs made by the sync timer since open (kv.rocksdb.sync_interval). */
@@ -489,7 +612,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     if (syncIntervalNanos > 0) {
       if (unsyncedSince < 0) {
         unsyncedSince = writeStart;
-      } else if (System.nanoTime() - unsyncedSince >= syncIntervalNanos) {
+      } else if (!inlineCommits && System.nanoTime() - unsyncedSince >= syncIntervalNanos) {
         syncWal(); // under a steady stream of commits the queue never runs dry: sync between batches
       }
     }
@@ -502,7 +625,6 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     publish(v);
     batches.incrementAndGet();
     commits.addAndGet(survivors.size());
-    completions.add(List.copyOf(survivors));
   }
 
   /** Completes the callers' futures of written batches, in order, off the committer's critical path. */
@@ -513,16 +635,20 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
         if (done.isEmpty()) {
           return; // close: the committer has stopped and everything before this was completed
         }
-        for (Pending p : done) {
-          if (p.reportUnknown) {
-            p.done.completeExceptionally(new CommitUnknownException("injected fault (applied)"));
-          } else {
-            p.done.complete(p.version);
-          }
-        }
+        complete(done);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void complete(List<Pending> written) {
+    for (Pending p : written) {
+      if (p.reportUnknown) {
+        p.done.completeExceptionally(new CommitUnknownException("injected fault (applied)"));
+      } else {
+        p.done.complete(p.version);
+      }
     }
   }
 
@@ -576,6 +702,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
       LOG.warn("kv {}: WAL sync at close failed", dir, e);
     }
     writeOptions.close();
+    inlineBatch.close();
     for (ColumnFamilyHandle h : handles) {
       h.close();
     }

@@ -70,6 +70,7 @@ class RocksKvEngineTest extends KvEngineConformanceTest {
     }
   }
 
+  /** Without sync_commits (the default) callers write their own commits; those that queue behind a writer share its batch. */
   @Test
   void concurrentCommits_shareWriteBatches() throws Exception {
     Path dir = tmp.resolve("group");

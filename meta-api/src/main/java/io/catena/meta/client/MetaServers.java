@@ -3,6 +3,7 @@ package io.catena.meta.client;
 import io.catena.common.cluster.NodeInfo;
 import io.catena.common.cluster.NodeStatus;
 import io.catena.common.cluster.NodeType;
+import io.catena.common.cluster.RoutingInfo;
 import io.catena.common.cluster.RoutingSource;
 import io.catena.common.net.Address;
 import java.util.Comparator;
@@ -31,11 +32,21 @@ public interface MetaServers {
    */
   static MetaServers fromRouting(RoutingSource routing, List<Address> fallback) {
     List<Address> copy = List.copyOf(fallback);
+    // Worked out once per routing version (routing info is immutable): every meta call asks.
+    record Known(RoutingInfo routing, List<Address> servers) {}
+    java.util.concurrent.atomic.AtomicReference<Known> known = new java.util.concurrent.atomic.AtomicReference<>();
     return () -> {
-      List<Address> alive = routing.current().nodesOfType(NodeType.META).stream()
+      RoutingInfo r = routing.current();
+      Known k = known.get();
+      if (k != null && k.routing() == r) {
+        return k.servers();
+      }
+      List<Address> alive = r.nodesOfType(NodeType.META).stream()
           .filter(n -> n.status() == NodeStatus.ALIVE).sorted(Comparator.comparingLong(NodeInfo::nodeId))
           .map(n -> Address.parse(n.address())).distinct().toList();
-      return alive.isEmpty() ? copy : alive;
+      List<Address> servers = alive.isEmpty() ? copy : alive;
+      known.set(new Known(r, servers));
+      return servers;
     };
   }
 }
