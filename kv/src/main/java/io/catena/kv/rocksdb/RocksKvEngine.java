@@ -46,6 +46,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
@@ -504,6 +505,11 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     }
   }
 
+  /** The database itself, for tests that look at RocksDB's own counters. */
+  RocksDB rocksDb() {
+    return db;
+  }
+
   /** WAL fsyncs made by the sync timer since open (kv.rocksdb.sync_interval). */
   public long timedWalSyncs() {
     return walSyncs.get();
@@ -789,7 +795,13 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     @Override
     public void scan(byte[] begin, byte[] end, boolean reverse, Visitor visitor) {
       enter();
-      try (RocksIterator it = db.newIterator(dataCf, readOptions)) {
+      // Bounds tell RocksDB where the range ends: without them a seek into a range whose keys were deleted walks
+      // every tombstone after it up to the next live key (each GC check of a file's sessions walked those of every
+      // closed session after it).
+      try (Slice lower = new Slice(begin); Slice upper = new Slice(end);
+          ReadOptions bounded = new ReadOptions().setSnapshot(snapshot).setIterateLowerBound(lower)
+              .setIterateUpperBound(upper);
+          RocksIterator it = db.newIterator(dataCf, bounded)) {
         if (!reverse) {
           for (it.seek(begin); it.isValid(); it.next()) {
             byte[] k = it.key();

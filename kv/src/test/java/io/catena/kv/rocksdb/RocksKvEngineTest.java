@@ -139,6 +139,39 @@ class RocksKvEngineTest extends KvEngineConformanceTest {
   }
 
   @Test
+  void aRangeReadStopsAtItsEnd_withoutWalkingTheDeletedKeysBehindIt() throws Exception {
+    try (RocksKvEngine kv = RocksKvEngine.open(tmp.resolve("tombstones"), null)) {
+      try (ReadWriteTransaction t = kv.beginReadWrite()) {
+        for (int i = 0; i < 2000; i++) {
+          t.set(b("t/" + i), b("x"));
+        }
+        t.commit();
+      }
+      try (ReadWriteTransaction t = kv.beginReadWrite()) {
+        for (int i = 0; i < 2000; i++) {
+          t.clear(b("t/" + i)); // point tombstones, as closed sessions leave them
+        }
+        t.set(b("z"), b("live"));
+        t.commit();
+      }
+      org.rocksdb.RocksDB db = kv.rocksDb();
+      db.setPerfLevel(org.rocksdb.PerfLevel.ENABLE_COUNT);
+      try {
+        org.rocksdb.PerfContext perf = db.getPerfContext();
+        perf.reset();
+        try (ReadTransaction t = kv.beginRead()) {
+          assertTrue(t.snapshotGetRange(b("a"), b("b"), 1, false).pairs().isEmpty());
+          assertTrue(t.snapshotGetRange(b("s"), b("t/"), 1, false).pairs().isEmpty());
+        }
+        assertTrue(perf.getInternalDeleteSkippedCount() < 10,
+            "deleted keys walked past the ranges' ends: " + perf.getInternalDeleteSkippedCount());
+      } finally {
+        db.setPerfLevel(org.rocksdb.PerfLevel.DISABLE);
+      }
+    }
+  }
+
+  @Test
   void secondOpenOfSameDirectory_isRefusedWithEbusy() {
     Path dir = tmp.resolve("locked");
     try (KvEngine kv = KvEngines.open("rocksdb://" + dir, null)) {
