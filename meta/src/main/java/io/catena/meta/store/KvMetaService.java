@@ -301,6 +301,13 @@ public final class KvMetaService implements MetaService, TrashService.Source {
   }
 
   private Inode syncAndMaybeClose(UserInfo user, long ino, long sessionId, boolean wrote, boolean close) {
+    if (!wrote && close) {
+      // Nothing to sync (the close after every create that wrote nothing): one transaction, no read before it.
+      return write(tx -> {
+        FileOps.closeSession(tx, ino, sessionId);
+        return tx.inode(ino);
+      });
+    }
     Inode before = getattr(user, ino);
     if (!wrote || !before.isFile()) {
       return close ? write(tx -> {
