@@ -17,12 +17,15 @@ import java.util.concurrent.CompletableFuture;
  * file's layout alone (meta is never on the data path) and runs the pieces in parallel. Holes (missing chunks, or
  * bytes past a chunk's end but inside the file) read as zeros. Every failure, a bad offset or a chain table missing
  * from the routing information included, completes the returned future exceptionally: nothing is thrown. Thread-safe:
- * stateless apart from its collaborators.
+ * stateless apart from its collaborators and a pool of write buffers.
  */
 public final class FileLayoutIo {
   private final ChunkIo chunks;
   private final RoutingSource routing;
   private final ClientMetrics metrics;
+
+  /** Enough for a few files' write-behind at its default size (16 MiB each) without allocating. */
+  private final DirectBufferPool buffers = new DirectBufferPool(64L << 20);
 
   public FileLayoutIo(ChunkIo chunks, RoutingSource routing) {
     this(chunks, routing, ClientMetrics.discarding());
@@ -37,6 +40,11 @@ public final class FileLayoutIo {
 
   ClientMetrics metrics() {
     return metrics;
+  }
+
+  /** Gather buffers of the write-behind of every file written through this, kept for reuse. */
+  DirectBufferPool buffers() {
+    return buffers;
   }
 
   /** Writes all remaining bytes of {@code data} at {@code offset} of file {@code inode}. */

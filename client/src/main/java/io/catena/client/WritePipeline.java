@@ -86,7 +86,7 @@ public final class WritePipeline {
       throwIfFailed();
       if (gather == null) {
         int chunk = layout.chunkSize();
-        gather = ByteBuffer.allocateDirect((int) (chunk - Math.floorMod(pos, (long) chunk)));
+        gather = io.buffers().take((int) (chunk - Math.floorMod(pos, (long) chunk)));
         gatherStart = pos;
       }
       gather.put(piece);
@@ -115,7 +115,12 @@ public final class WritePipeline {
   // call finished(), which needs the monitor.
   private void submit(Submission s) {
     CompletableFuture<Void> done = io.write(inode, layout, s.slot().offset(), s.data());
-    done.whenComplete((v, e) -> finished(s.slot(), e));
+    done.whenComplete((v, e) -> {
+      finished(s.slot(), e);
+      // Storage is done with the bytes. (Should a timed-out request still be sent later from a reused buffer, its
+      // payload no longer matches the CRC32C sent with it and storage refuses it.)
+      io.buffers().give(s.data());
+    });
     if (done.isCompletedExceptionally()) {
       // Failed at once (a bad offset, a chain table missing from routing): the write that caused it fails
       // itself rather than a later one.
