@@ -59,8 +59,9 @@ public final class KvConfig {
 
   public static final Key<Duration> ROCKSDB_GROUP_COMMIT_WAIT = Key.duration("kv.rocksdb.group_commit_wait")
       .defaultValue("1ms").range("0s", "10ms")
-      .doc("Longest the committer holds a batch open for commits it expects (as many as the last batch plus those"
-          + " that queued behind it), never longer than the last WAL fsync took. Without it, N closed-loop"
+      .doc("With kv.rocksdb.sync_commits: the longest the committer holds a batch open for commits it expects (as"
+          + " many as the last batch plus those that queued behind it), never longer than the last WAL fsync took."
+          + " Without it, N closed-loop"
           + " clients settle into two half-size batches that alternate, paying two fsyncs per N commits. 0: start"
           + " each fsync at once.");
 
