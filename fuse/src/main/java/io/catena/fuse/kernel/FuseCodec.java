@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@link FuseFileSystem} method of its opcode and answers through a {@link ReplyWriter}. Every failure of one request
  * becomes an errno reply and a log line. What a request changes for the whole connection (INIT, DESTROY, an
  * INTERRUPT of another reader's request) goes to the {@link Connection}. Confined to its reader thread; the
- * in-flight map it shares with the other readers' codecs is concurrent.
+ * in-flight map it shares with the other readers' codecs is concurrent, and a read answered later is written
+ * through the session's {@link AsyncReplies} by the thread that completes it.
  */
 final class FuseCodec {
   private static final Logger LOG = LoggerFactory.getLogger(FuseCodec.class);

@@ -73,33 +73,32 @@ class RocksKvEngineTest extends KvEngineConformanceTest {
   /** Without sync_commits (the default) callers write their own commits; those that queue behind a writer share its batch. */
   @Test
   void concurrentCommits_shareWriteBatches() throws Exception {
-    Path dir = tmp.resolve("group");
-    try (RocksKvEngine kv = RocksKvEngine.open(dir, null)) {
-      long batchesBefore = kv.batchCount();
-      long commitsBefore = kv.commitCount();
-      int threads = 16;
-      int each = 50;
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try {
-        List<Future<?>> fs = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          int thread = t;
-          fs.add(pool.submit(() -> {
-            for (int i = 0; i < each; i++) {
-              put(kv, "g/" + thread + "/" + i, "x");
-            }
-          }));
-        }
-        for (Future<?> f : fs) {
-          f.get(60, TimeUnit.SECONDS);
-        }
-      } finally {
-        pool.shutdownNow();
+    try (RocksKvEngine kv = RocksKvEngine.open(tmp.resolve("group"), null)) {
+      putConcurrently(kv, 16, 50);
+      assertEquals(16 * 50, kv.commitCount());
+      assertTrue(kv.batchCount() < kv.commitCount(),
+          "group commit: " + kv.commitCount() + " commits in " + kv.batchCount() + " batches");
+    }
+  }
+
+  /** {@code threads} threads each committing {@code each} single puts, all at once. */
+  static void putConcurrently(KvEngine kv, int threads, int each) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        fs.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            put(kv, "g/" + thread + "/" + i, "x");
+          }
+        }));
       }
-      long commits = kv.commitCount() - commitsBefore;
-      long batches = kv.batchCount() - batchesBefore;
-      assertEquals(threads * each, commits);
-      assertTrue(batches < commits, "group commit: " + commits + " commits in " + batches + " batches");
+      for (Future<?> f : fs) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -11,13 +11,7 @@ import io.catena.kv.KvEngineConformanceTest;
 import io.catena.kv.KvFaults;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,26 +46,8 @@ class RocksSyncCommitsTest extends KvEngineConformanceTest {
   void concurrentCommits_shareOneFsyncPerBatch() throws Exception {
     try (RocksKvEngine kv = RocksKvEngine.open("rocksdb://group", tmp.resolve("group"), syncCommits(),
         KvFaults.none(), Clock.systemUTC())) {
-      int threads = 16;
-      int each = 20;
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try {
-        List<Future<?>> fs = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          int thread = t;
-          fs.add(pool.submit(() -> {
-            for (int i = 0; i < each; i++) {
-              put(kv, "g/" + thread + "/" + i, "x");
-            }
-          }));
-        }
-        for (Future<?> f : fs) {
-          f.get(120, TimeUnit.SECONDS);
-        }
-      } finally {
-        pool.shutdownNow();
-      }
-      assertEquals(threads * each, kv.commitCount());
+      RocksKvEngineTest.putConcurrently(kv, 16, 20);
+      assertEquals(16 * 20, kv.commitCount());
       assertTrue(kv.batchCount() < kv.commitCount(),
           "group commit: " + kv.commitCount() + " commits in " + kv.batchCount() + " batches");
       assertEquals(0, kv.timedWalSyncs(), "every batch was synced as it was written");
