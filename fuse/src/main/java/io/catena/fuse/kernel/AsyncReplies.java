@@ -23,8 +23,10 @@ final class AsyncReplies {
   private static final int ENOENT = 2;
   private static final int ENODEV = 19;
   private static final int MIN_SHIFT = 12;
-  /** Buffers kept per size class: a deep queue of reads needs this many at once without allocating. */
+  /** Buffers kept per size class: a deep queue of small reads finds them without allocating. */
   private static final int POOLED_PER_CLASS = 64;
+  /** Bytes kept per size class at most: large reads keep a few buffers, not 64 of 1 MiB. */
+  private static final long POOLED_BYTES_PER_CLASS = 16L << 20;
 
   private final int fd;
   private final int maxPayload;
@@ -42,7 +44,8 @@ final class AsyncReplies {
     int classes = Math.max(1, ceilShift(maxPayload) - MIN_SHIFT + 1);
     this.pools = new ArrayBlockingQueue[classes];
     for (int i = 0; i < classes; i++) {
-      pools[i] = new ArrayBlockingQueue<>(POOLED_PER_CLASS);
+      pools[i] = new ArrayBlockingQueue<>(
+          (int) Math.max(1, Math.min(POOLED_PER_CLASS, POOLED_BYTES_PER_CLASS >> (i + MIN_SHIFT))));
     }
   }
 
