@@ -1,6 +1,7 @@
 package io.catena.client;
 
 import io.catena.common.CatenaException;
+import io.catena.common.DirectBufferPool;
 import io.catena.common.Errno;
 import io.catena.common.cluster.ChainTable;
 import io.catena.common.cluster.ChunkId;
@@ -25,7 +26,7 @@ public final class FileLayoutIo {
   private final ClientMetrics metrics;
 
   /** Enough for a few files' write-behind at its default size (16 MiB each) without allocating. */
-  private final DirectBufferPool buffers = new DirectBufferPool(64L << 20);
+  private final DirectBufferPool buffers = new DirectBufferPool(64, 64L << 20);
 
   public FileLayoutIo(ChunkIo chunks, RoutingSource routing) {
     this(chunks, routing, ClientMetrics.discarding());

@@ -393,18 +393,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     return new CreateReply(entry(r.inode()), OpenReply.of(f.handle()));
   }
 
-  @Override
-  public ByteBuffer read(RequestContext ctx, long ino, long fh, long offset, int size, ByteBuffer scratch) {
-    if (ControlDir.isVirtualHandle(fh)) {
-      return control.read(fh, offset, size);
-    }
-    OpenFile f = files.get(fh);
-    atimeUpdates.computeIfAbsent(fh, k -> touchAtimeIfDue(ctx, f.inode()));
-    ByteBuffer dst = scratch.limit(size);
-    int n = f.read(offset, dst);
-    return dst.flip().limit(Math.max(n, 0));
-  }
-
+  /** Every read is answered asynchronously (the FUSE session never calls {@code read} on this file system). */
   @Override
   public CompletableFuture<ByteBuffer> readAsync(RequestContext ctx, long ino, long fh, long offset, int size,
       ByteBuffer dst) {

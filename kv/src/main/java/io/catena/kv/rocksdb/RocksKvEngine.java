@@ -97,6 +97,8 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   static final byte[] META_CF = "catena_meta".getBytes(StandardCharsets.UTF_8);
   static final byte[] VERSION_KEY = "committed_version".getBytes(StandardCharsets.UTF_8);
   private static final Pending POISON = new Pending(null);
+  /** Wakes the committer when commits became unsynced (inline mode). */
+  private static final Pending SYNC_DUE = new Pending(null);
 
   static {
     RocksDB.loadLibrary();
@@ -131,7 +133,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
    * sync_commits; under {@link #writerLock} without.
    */
   private long unsyncedSince = -1;
-  private final java.util.concurrent.atomic.AtomicLong walSyncs = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong walSyncs = new AtomicLong();
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final UInt64AddOperator addOperator;
@@ -156,8 +158,6 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
   private final ReentrantLock writerLock = new ReentrantLock();
   private final ConcurrentLinkedQueue<Pending> inlineQueue = new ConcurrentLinkedQueue<>();
   private final WriteBatch inlineBatch = new WriteBatch();
-  /** Wakes the committer when commits became unsynced (inline mode). */
-  private static final Pending SYNC_DUE = new Pending(null);
   private final LinkedBlockingQueue<List<Pending>> completions = new LinkedBlockingQueue<>();
   private volatile boolean closed;
   private volatile long committedVersion;
@@ -417,13 +417,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
         } finally {
           writerLock.unlock();
         }
-        Pending wake;
-        if (since < 0) {
-          wake = queue.take();
-        } else {
-          long left = since + syncIntervalNanos - System.nanoTime();
-          wake = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
-        }
+        Pending wake = nextOrSyncDue(since);
         if (wake == POISON) {
           return;
         }
@@ -450,8 +444,9 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     try (WriteBatch wb = new WriteBatch()) {
       boolean stop = false;
       while (!stop) {
-        Pending first = nextOrSyncDue();
+        Pending first = nextOrSyncDue(unsyncedSince);
         if (first == null) {
+          unsyncedSince = -1;
           syncWal();
           continue;
         }
@@ -493,8 +488,11 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     }
   }
 
-  /** The next commit; null once the WAL sync of acknowledged commits is due first (kv.rocksdb.sync_interval). */
-  private Pending nextOrSyncDue() throws InterruptedException {
+  /**
+   * The committer's next item; null once the WAL sync of the commits written since {@code unsyncedSince} (-1: none)
+   * is due first (kv.rocksdb.sync_interval).
+   */
+  private Pending nextOrSyncDue(long unsyncedSince) throws InterruptedException {
     if (unsyncedSince < 0) {
       return queue.take();
     }
@@ -502,11 +500,11 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
     return left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
   }
 
-  /** fsyncs the WAL: every commit acknowledged so far survives a machine crash from now on. Committer only. */
+  /**
+   * fsyncs the WAL: every commit written before the call survives a machine crash from now on. Committer only; the
+   * caller has cleared {@link #unsyncedSince}.
+   */
   private void syncWal() {
-    if (!inlineCommits) {
-      unsyncedSince = -1;
-    }
     try {
       db.syncWal();
       walSyncs.incrementAndGet();
@@ -629,6 +627,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
       if (unsyncedSince < 0) {
         unsyncedSince = writeStart;
       } else if (!inlineCommits && System.nanoTime() - unsyncedSince >= syncIntervalNanos) {
+        unsyncedSince = -1;
         syncWal(); // under a steady stream of commits the queue never runs dry: sync between batches
       }
     }

@@ -197,46 +197,21 @@ public final class StorageClient implements AutoCloseable {
     RoutingInfo r = routing.current();
     Optional<ChainInfo> ch = r.chain(chainId);
     Optional<Long> target = ch.isEmpty() ? Optional.empty() : pickReplica(r, chainId);
-    Optional<Address> addr = target.flatMap(r::nodeOfTarget).map(n -> Address.parse(n.address()));
+    Optional<Address> addr = target.flatMap(t -> addressOf(r, t));
     if (addr.isEmpty()) {
       return async(() -> readOne(rr));
     }
-    CompletableFuture<ReadData> out = new CompletableFuture<>();
-    rpc.call(addr.get(), StorageRpc.READ, readRequest(rr, ch.get(), target.get()), null,
-        CallOptions.timeout(timeout)).whenComplete((resp, err) -> {
-          ReadData d;
-          try {
-            if (err != null) {
-              throw new CatenaException(CatenaException.statusOf(unwrap(err)), unwrap(err));
-            }
-            d = readData(resp);
-          } catch (CatenaException e) {
-            if (!e.isRetryable()) {
-              out.completeExceptionally(e);
-              return;
-            }
-            async(() -> readOne(rr)).whenComplete((again, err2) -> {
-              if (err2 != null) {
-                out.completeExceptionally(unwrap(err2));
-              } else if (!out.complete(again)) {
-                again.close();
-              }
-            });
-            return;
-          } catch (RuntimeException e) {
-            out.completeExceptionally(e);
-            return;
-          }
-          if (!out.complete(d)) {
-            d.close();
-          }
+    return rpc.call(addr.get(), StorageRpc.READ, readRequest(rr, ch.get(), target.get()), null,
+        CallOptions.timeout(timeout)).thenApply(StorageClient::readData).exceptionallyCompose(err -> {
+          Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+              ? err.getCause() : err;
+          return CatenaException.statusOf(cause).retryable() ? async(() -> readOne(rr))
+              : CompletableFuture.failedFuture(cause);
         });
-    return out;
   }
 
-  private static Throwable unwrap(Throwable t) {
-    return (t instanceof java.util.concurrent.CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null ? t.getCause() : t;
+  private static Optional<Address> addressOf(RoutingInfo r, long target) {
+    return r.nodeOfTarget(target).map(n -> Address.parse(n.address()));
   }
 
   /**
@@ -291,7 +266,7 @@ public final class StorageClient implements AutoCloseable {
           g[0]++;
           g[1] += len;
         });
-        Optional<Address> a = t.flatMap(target -> r.nodeOfTarget(target)).map(n -> Address.parse(n.address()));
+        Optional<Address> a = t.flatMap(target -> addressOf(r, target));
         if (a.isPresent()) {
           chosen.put(i, t.get());
           byNode.computeIfAbsent(a.get(), k -> new ArrayList<>()).add(i);
@@ -503,7 +478,7 @@ public final class StorageClient implements AutoCloseable {
   private <Q extends Message, A extends Message> RpcResponse<A> call(long target, MethodDescriptor<Q, A> m, Q req,
       Attachment att) {
     RoutingInfo r = routing.current();
-    Optional<Address> addr = r.nodeOfTarget(target).map(n -> Address.parse(n.address()));
+    Optional<Address> addr = addressOf(r, target);
     if (addr.isEmpty()) {
       if (att != null) {
         att.release();
