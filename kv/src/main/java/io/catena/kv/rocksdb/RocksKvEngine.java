@@ -378,10 +378,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
             }
             complete(survivors);
           } catch (RuntimeException | RocksDBException e) {
-            LOG.error("kv {}: commit batch of {} failed", dir, batch.size(), e);
-            for (Pending x : batch) {
-              x.done.completeExceptionally(new CommitUnknownException("commit batch failed: " + e));
-            }
+            failBatch(batch, e);
           }
           batch.clear();
           survivors.clear();
@@ -462,10 +459,7 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
             completions.add(List.copyOf(survivors));
           }
         } catch (RuntimeException | RocksDBException e) {
-          LOG.error("kv {}: commit batch of {} failed", dir, batch.size(), e);
-          for (Pending p : batch) {
-            p.done.completeExceptionally(new CommitUnknownException("commit batch failed: " + e));
-          }
+          failBatch(batch, e);
         }
         batch.clear();
         survivors.clear();
@@ -654,6 +648,14 @@ public final class RocksKvEngine implements KvEngine, EngineCore {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A batch whose write failed: RocksDB may or may not have applied it, so its callers learn the outcome is unknown. */
+  private void failBatch(List<Pending> batch, Exception e) {
+    LOG.error("kv {}: commit batch of {} failed", dir, batch.size(), e);
+    for (Pending p : batch) {
+      p.done.completeExceptionally(new CommitUnknownException("commit batch failed: " + e));
     }
   }
 
