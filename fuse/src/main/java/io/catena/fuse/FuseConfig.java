@@ -35,6 +35,13 @@ public final class FuseConfig {
       .hotUpdatable().doc("How long the kernel remembers that a name does not exist (0: never). Names created "
           + "through this mount are seen at once; names other clients create stay hidden up to this long. Hot, as "
           + "fuse.entry_timeout.");
+  public static final Key<Integer> STATAHEAD_ENTRIES = Key.integer("fuse.statahead_entries").defaultValue("1024")
+      .range("0", "65536").hotUpdatable().doc("After a few lookups in ascending name order in one directory, fetch "
+          + "this many of the following entries with their attributes in listing pages and answer the next lookups "
+          + "from them (Lustre's statahead): a stat or rm loop over a directory the kernel forgot costs a meta call "
+          + "per page instead of per name. Fetched entries answer only within the shorter of fuse.entry_timeout and "
+          + "fuse.attr_timeout, aged, and changes through this mount drop them. Needs fuse.default_permissions; "
+          + "0: off. Hot.");
   public static final Key<Boolean> RELATIME_UPDATES = Key.bool("fuse.relatime").defaultValue("true")
       .hotUpdatable().doc("Reads update atime under Linux relatime rules (when atime is not after mtime or ctime, or "
           + "is a day old): one meta call beside the first read of an open, awaited at close(2). false: reads never "

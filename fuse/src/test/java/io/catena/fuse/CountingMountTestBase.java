@@ -64,9 +64,15 @@ abstract class CountingMountTestBase {
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     mnt = Files.createDirectory(dir.resolve("mnt"));
     virt = mnt.resolve(".catena-virt");
-    Config config = Config.defaults(ConfigSchema.fromHolders(FuseConfig.class, ClientConfig.class, MetaConfig.class, MetaClientConfig.class));
+    Config config = Config.defaults(ConfigSchema.fromHolders(FuseConfig.class, ClientConfig.class, MetaConfig.class,
+        MetaClientConfig.class)).withUpdates(configUpdates(), "test", false);
     fs = new CatenaFileSystem(counting(meta), fileIo, "c1", config);
     mount = FuseMount.mount(mnt, fs, config);
+  }
+
+  /** Keys the mount's configuration sets besides the defaults. */
+  Map<String, String> configUpdates() {
+    return Map.of();
   }
 
   private MetaService counting(MetaService target) {

@@ -71,6 +71,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   private final Map<Long, Long> reportedLength = new ConcurrentHashMap<>();
   private final PrivilegeDrops privilegeDrops;
   private final FreshDirAttrs freshDirs = new FreshDirAttrs(System::nanoTime);
+  private final Statahead statahead;
   private static final String SECURITY_PREFIX = "security.";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CatenaFileSystem.class);
   private volatile FuseNotifier notifier;
@@ -107,8 +108,15 @@ public final class CatenaFileSystem implements FuseFileSystem {
     this.files = new OpenFiles(meta, io, conf::get);
     this.privilegeDrops = new PrivilegeDrops(meta, () -> notifier);
     this.dirs = new DirListings(meta, root);
-    this.iovs = MountRings.registry(meta, root, files, clientId, config, () -> notifier,
-        ino -> reportedLength.remove(toMeta(ino)));
+    boolean kernelChecksPermissions = config.get(FuseConfig.DEFAULT_PERMISSIONS);
+    this.statahead = new Statahead((u, dir, cursor, limit) -> meta.readdir(u, dir, cursor, limit, true),
+        r -> Thread.ofVirtual().name("statahead").start(r), System::nanoTime,
+        () -> Math.min(conf.get(FuseConfig.ENTRY_TIMEOUT).toNanos(), conf.get(FuseConfig.ATTR_TIMEOUT).toNanos()),
+        () -> kernelChecksPermissions ? conf.get(FuseConfig.STATAHEAD_ENTRIES) : 0);
+    this.iovs = MountRings.registry(meta, root, files, clientId, config, () -> notifier, ino -> {
+      reportedLength.remove(toMeta(ino));
+      statahead.touched(toMeta(ino));
+    });
     this.control = new ControlDir(meta, root, iovs, conf, this::request);
   }
 
@@ -194,6 +202,23 @@ public final class CatenaFileSystem implements FuseFileSystem {
     return new Entry(0, attr(i), c.get(FuseConfig.ENTRY_TIMEOUT), c.get(FuseConfig.ATTR_TIMEOUT));
   }
 
+  /** An entry fetched {@code ageNanos} ago: the kernel keeps it only for what is left of the timeouts. */
+  private Entry aged(Inode i, long ageNanos) {
+    Config c = conf.get();
+    Duration age = Duration.ofNanos(ageNanos);
+    return new Entry(0, attr(i), c.get(FuseConfig.ENTRY_TIMEOUT).minus(age), c.get(FuseConfig.ATTR_TIMEOUT).minus(age));
+  }
+
+  /**
+   * Name {@code name} of {@code parent} (a FUSE id) changed through this mount, and so did the directory. Called
+   * after the change, failed or not: a listing page fetched while it committed is older than this call.
+   */
+  private void nameChanged(long parent, String name) {
+    long dir = toMeta(parent);
+    statahead.forgetName(dir, name);
+    statahead.touched(dir);
+  }
+
   private AttrReply attrReply(Inode i) {
     return new AttrReply(attr(i), conf.get(FuseConfig.ATTR_TIMEOUT));
   }
@@ -206,8 +231,14 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (virtual(parent)) {
       return control.lookup(ctx, parent, name);
     }
+    long dir = toMeta(parent);
+    UserInfo user = user(ctx);
+    Statahead.Hit fetched = statahead.lookup(dir, name, user);
+    if (fetched != null) {
+      return aged(fetched.attrs(), fetched.ageNanos());
+    }
     try {
-      return entry(meta.lookup(user(ctx), toMeta(parent), name));
+      return entry(meta.lookup(user, dir, name));
     } catch (CatenaException e) {
       Duration negative = conf.get(FuseConfig.NEGATIVE_TIMEOUT);
       if (e.errno() == Errno.ENOENT && !negative.isZero() && !negative.isNegative()) {
@@ -230,7 +261,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public AttrReply setattr(RequestContext ctx, long ino, SetAttr c) {
     if (virtual(ino)) {
-      return control.setattr(ino, c);
+      try {
+        return control.setattr(ino, c);
+      } finally {
+        statahead.touchedAll();
+      }
     }
     Long atime = time(c, SetAttr.ATIME, SetAttr.ATIME_NOW, c.atimeSec(), c.atimeNsec());
     Long mtime = time(c, SetAttr.MTIME, SetAttr.MTIME_NOW, c.mtimeSec(), c.mtimeNsec());
@@ -248,7 +283,12 @@ public final class CatenaFileSystem implements FuseFileSystem {
       change = change.through(files.get(c.fh().getAsLong()).sessionId(), false);
     }
     freshDirs.forget(ino);
-    Inode after = meta.setattr(user(ctx), toMeta(ino), change);
+    Inode after;
+    try {
+      after = meta.setattr(user(ctx), toMeta(ino), change);
+    } finally {
+      statahead.touched(toMeta(ino));
+    }
     if (c.has(SetAttr.SIZE)) {
       files.setLength(after.id(), after.length());
     }
@@ -275,7 +315,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
   public Entry mknod(RequestContext ctx, long parent, String name, int mode, int rdev) {
     noControl("mknod", parent, name);
     freshDirs.forget(parent);
-    return entry(meta.mknod(user(ctx), toMeta(parent), name, mode, rdev & 0xffffffffL, request()));
+    try {
+      return entry(meta.mknod(user(ctx), toMeta(parent), name, mode, rdev & 0xffffffffL, request()));
+    } finally {
+      nameChanged(parent, name);
+    }
   }
 
   @Override
@@ -285,18 +329,31 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     noControl("mkdir", parent, name);
     freshDirs.forget(parent);
-    return entry(meta.mkdir(user(ctx), toMeta(parent), name, mode & 07777, request()));
+    try {
+      return entry(meta.mkdir(user(ctx), toMeta(parent), name, mode & 07777, request()));
+    } finally {
+      nameChanged(parent, name);
+    }
   }
 
   @Override
   public void unlink(RequestContext ctx, long parent, String name) {
     if (virtual(parent)) {
-      control.unlink(ctx, parent, name);
+      try {
+        control.unlink(ctx, parent, name);
+      } finally {
+        statahead.touchedAll();
+      }
       return;
     }
     noControl("unlink", parent, name);
     freshDirs.forget(parent);
-    Inode dir = meta.unlink(user(ctx), toMeta(parent), name, request());
+    Inode dir;
+    try {
+      dir = meta.unlink(user(ctx), toMeta(parent), name, request());
+    } finally {
+      nameChanged(parent, name);
+    }
     if (dir != null) {
       freshDirs.put(parent, dir);
     }
@@ -306,17 +363,29 @@ public final class CatenaFileSystem implements FuseFileSystem {
   public void rmdir(RequestContext ctx, long parent, String name) {
     noControl("rmdir", parent, name);
     freshDirs.forget(parent);
-    meta.rmdir(user(ctx), toMeta(parent), name, request());
+    try {
+      meta.rmdir(user(ctx), toMeta(parent), name, request());
+    } finally {
+      nameChanged(parent, name);
+    }
   }
 
   @Override
   public Entry symlink(RequestContext ctx, long parent, String name, String target) {
     if (virtual(parent)) {
-      return control.symlink(ctx, user(ctx), parent, name, target);
+      try {
+        return control.symlink(ctx, user(ctx), parent, name, target);
+      } finally {
+        statahead.touchedAll();
+      }
     }
     noControl("symlink", parent, name);
     freshDirs.forget(parent);
-    return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
+    try {
+      return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
+    } finally {
+      nameChanged(parent, name);
+    }
   }
 
   @Override
@@ -325,7 +394,12 @@ public final class CatenaFileSystem implements FuseFileSystem {
     noControl("rename", newParent, newName);
     freshDirs.forget(parent);
     freshDirs.forget(newParent);
-    meta.rename(user(ctx), toMeta(parent), name, toMeta(newParent), newName, flags, request());
+    try {
+      meta.rename(user(ctx), toMeta(parent), name, toMeta(newParent), newName, flags, request());
+    } finally {
+      nameChanged(parent, name);
+      nameChanged(newParent, newName);
+    }
   }
 
   @Override
@@ -335,7 +409,12 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     noControl("link", newParent, newName);
     freshDirs.forget(newParent);
-    return entry(meta.link(user(ctx), toMeta(ino), toMeta(newParent), newName, request()));
+    try {
+      return entry(meta.link(user(ctx), toMeta(ino), toMeta(newParent), newName, request()));
+    } finally {
+      nameChanged(newParent, newName);
+      statahead.touched(toMeta(ino));
+    }
   }
 
   @Override
@@ -343,7 +422,14 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (virtual(ino)) {
       return control.open(ctx, ino, flags);
     }
-    OpenResult r = meta.open(user(ctx), toMeta(ino), flags, clientId);
+    OpenResult r;
+    try {
+      r = meta.open(user(ctx), toMeta(ino), flags, clientId);
+    } finally {
+      if (OpenFlags.writable(flags)) {
+        statahead.touched(toMeta(ino)); // O_TRUNC
+      }
+    }
     OpenFile f = files.open(r, handleFlags(flags));
     if (r.inode().isFile()) {
       dropStaleSize(r.inode().id());
@@ -382,8 +468,13 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public CreateReply create(RequestContext ctx, long parent, String name, int mode, int flags) {
     noControl("create", parent, name);
-    OpenResult r = meta.create(user(ctx), toMeta(parent), name, mode & 07777, flags | OpenFlags.O_CREAT, clientId,
-        request());
+    OpenResult r;
+    try {
+      r = meta.create(user(ctx), toMeta(parent), name, mode & 07777, flags | OpenFlags.O_CREAT, clientId,
+          request());
+    } finally {
+      nameChanged(parent, name);
+    }
     OpenFile f = files.open(r, handleFlags(flags));
     if (r.parent() != null) {
       freshDirs.put(parent, r.parent());
@@ -419,7 +510,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public int write(RequestContext ctx, long ino, long fh, long offset, ByteBuffer data, int flags) {
     if (ControlDir.isVirtualHandle(fh)) {
-      return control.write(fh, data);
+      try {
+        return control.write(fh, data);
+      } finally {
+        statahead.touchedAll();
+      }
     }
     return files.get(fh).write(user(ctx), offset, data);
   }
@@ -427,19 +522,31 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void killPrivileges(RequestContext ctx, long ino, long fh) {
     if (!ControlDir.isVirtualHandle(fh)) {
-      privilegeDrops.beforeWrite(user(ctx), ino, toMeta(ino), fh, files.get(fh));
+      try {
+        privilegeDrops.beforeWrite(user(ctx), ino, toMeta(ino), fh, files.get(fh));
+      } finally {
+        statahead.touched(toMeta(ino));
+      }
     }
   }
 
   @Override
   public void flush(RequestContext ctx, long ino, long fh, long lockOwner) {
     if (ControlDir.isVirtualHandle(fh)) {
-      control.flush(fh);
+      try {
+        control.flush(fh);
+      } finally {
+        statahead.touchedAll(); // control files act when closed (e.g. a tree removal on the server)
+      }
       return;
     }
     OpenFile f = files.get(fh);
     awaitQuietly(atimeUpdates.get(fh)); // atime is advisory: close(2) does not fail or hang for it
-    f.flush(user(ctx));
+    try {
+      f.flush(user(ctx));
+    } finally {
+      statahead.touched(toMeta(ino)); // the length and times the flush recorded
+    }
     iovs.flushed(ctx, ino);
   }
 
@@ -448,20 +555,32 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (ControlDir.isVirtualHandle(fh)) {
       return;
     }
-    files.get(fh).flush(user(ctx));
+    try {
+      files.get(fh).flush(user(ctx));
+    } finally {
+      statahead.touched(toMeta(ino));
+    }
     iovs.flushed(ctx, ino);
   }
 
   @Override
   public void release(RequestContext ctx, long ino, long fh, int flags) {
     if (ControlDir.isVirtualHandle(fh)) {
-      control.release(fh);
+      try {
+        control.release(fh);
+      } finally {
+        statahead.touchedAll();
+      }
       return;
     }
     OpenFile f = files.get(fh);
     atimeUpdates.remove(fh);
     privilegeDrops.released(fh);
-    f.close(user(ctx));
+    try {
+      f.close(user(ctx));
+    } finally {
+      statahead.touched(toMeta(ino));
+    }
   }
 
   @Override
@@ -542,7 +661,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
       throw controlDirEperm("setxattr");
     }
     checkXattrName(name);
-    meta.setxattr(user(ctx), toMeta(ino), name, value, flags, request());
+    try {
+      meta.setxattr(user(ctx), toMeta(ino), name, value, flags, request());
+    } finally {
+      statahead.touched(toMeta(ino));
+    }
   }
 
   @Override
@@ -572,7 +695,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
       throw controlDirEperm("removexattr");
     }
     checkXattrName(name);
-    meta.removexattr(user(ctx), toMeta(ino), name, request());
+    try {
+      meta.removexattr(user(ctx), toMeta(ino), name, request());
+    } finally {
+      statahead.touched(toMeta(ino));
+    }
   }
 
   @Override
@@ -618,6 +745,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
     return CompletableFuture.runAsync(() -> {
       try {
         meta.touchAtime(user, metaIno);
+        statahead.touched(metaIno);
         FuseNotifier n = notifier;
         if (n != null) {
           n.invalidateInode(toFuse(metaIno), -1, 0); // the kernel's cached attributes carry the old atime
