@@ -44,11 +44,20 @@ final class ChildProcess implements AutoCloseable {
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.addAll(jvmOptions(System.getenv("CATENA_JAVA_OPTS")));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Main.class.getName());
     cmd.addAll(args);
     return startCommand(name, log, cmd);
+  }
+
+  /** The launcher's {@code CATENA_JAVA_OPTS} (whitespace-separated), which every Catena JVM it starts gets. */
+  static List<String> jvmOptions(String env) {
+    if (env == null || env.isBlank()) {
+      return List.of();
+    }
+    return List.of(env.strip().split("\\s+"));
   }
 
   /** Starts another program (e.g. an etcd member) the same way: output to {@code log}, watched for readiness. */
