@@ -205,8 +205,13 @@ public final class CatenaFileSystem implements FuseFileSystem {
   /** An entry fetched {@code ageNanos} ago: the kernel keeps it only for what is left of the timeouts. */
   private Entry aged(Inode i, long ageNanos) {
     Config c = conf.get();
-    Duration age = Duration.ofNanos(ageNanos);
-    return new Entry(0, attr(i), c.get(FuseConfig.ENTRY_TIMEOUT).minus(age), c.get(FuseConfig.ATTR_TIMEOUT).minus(age));
+    return new Entry(0, attr(i), left(c.get(FuseConfig.ENTRY_TIMEOUT), ageNanos),
+        left(c.get(FuseConfig.ATTR_TIMEOUT), ageNanos));
+  }
+
+  private static Duration left(Duration timeout, long ageNanos) {
+    Duration d = timeout.minusNanos(ageNanos);
+    return d.isNegative() ? Duration.ZERO : d; // a set-conf may have shortened it since the page was read
   }
 
   /**

@@ -6,7 +6,6 @@ import io.catena.meta.Inode;
 import io.catena.meta.ReaddirPage;
 import io.catena.meta.UserInfo;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -255,8 +254,8 @@ final class Statahead {
       long ttl = ttlNanos.getAsLong();
       touchedAt.values().removeIf(t -> now - t >= ttl);
       if (touchedAt.size() >= MAX_TOUCHED) {
+        touchedAt.clear(); // then everything fetched before now is void: a touch lost in the clear is covered
         touchedAll();
-        touchedAt.clear();
       }
     }
     touchedAt.put(ino, now);
@@ -267,11 +266,11 @@ final class Statahead {
     allTouchedAt = nanoTime.getAsLong();
   }
 
-  /** Entries held now, for tests and metrics. */
+  /** Entries held now. */
   int size() {
     int n = 0;
-    for (Iterator<Dir> it = dirs.values().iterator(); it.hasNext(); ) {
-      n += it.next().byName.size();
+    for (Dir d : dirs.values()) {
+      n += d.byName.size();
     }
     return n;
   }
