@@ -107,6 +107,7 @@ final class MountCommand implements Callable<Integer> {
       cluster.meta().getattr(io.catena.meta.UserInfo.ROOT, cluster.root());
       CatenaFileSystem fs = new CatenaFileSystem(cluster.meta(), cluster.io(), cluster.clientId(), config,
           cluster.root());
+      fs.bindMetrics(metrics.registry());
       FuseMount mount = FuseMount.mount(mountpoint, fs, config, "catena",
           new io.catena.fuse.kernel.FuseMetrics(metrics.registry())).closeOnShutdown();
       spec.commandLine().getOut().println("mounted catena on " + mountpoint.toAbsolutePath() + " ("

@@ -9,6 +9,7 @@ import io.catena.meta.MetaService;
 import io.catena.meta.OpenFlags;
 import io.catena.meta.SetAttr;
 import io.catena.meta.UserInfo;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -48,6 +49,10 @@ class StataheadMountTest extends CountingMountTestBase {
     makeFiles("big", "f", n);
     Path big = mnt.resolve("big");
     Files.getAttribute(big, "unix:mode");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    fs.bindMetrics(registry);
+    double answeredBefore = lookups(registry, "answered");
+    double missedBefore = lookups(registry, "missed");
     resetCounts();
     for (int i = 0; i < n; i++) {
       assertEquals(i % 100 == 7 ? 0600 : 0644, mode(big.resolve(String.format("f%05d", i))), "mode of f" + i);
@@ -55,6 +60,14 @@ class StataheadMountTest extends CountingMountTestBase {
     // A few lookups before the pattern shows and where a walk outruns the next window; 256-entry pages otherwise.
     assertTrue(count("lookup") <= n / 10, "lookups: " + counts());
     assertTrue(count("readdir") >= n / 256 && count("readdir") <= n / 256 + 8, "readdir pages: " + counts());
+    double answered = lookups(registry, "answered") - answeredBefore;
+    double missed = lookups(registry, "missed") - missedBefore;
+    assertTrue(answered + missed >= n, "every stat was a lookup: " + answered + " + " + missed);
+    assertEquals(count("lookup"), missed, 0.0, "a miss is a meta lookup");
+  }
+
+  private static double lookups(SimpleMeterRegistry registry, String result) {
+    return registry.get("catena.fuse.statahead.lookups").tag("result", result).functionCounter().count();
   }
 
   @Test

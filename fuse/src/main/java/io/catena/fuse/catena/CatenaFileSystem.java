@@ -29,6 +29,9 @@ import io.catena.meta.OpenFlags;
 import io.catena.meta.OpenResult;
 import io.catena.meta.RequestId;
 import io.catena.meta.UserInfo;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,6 +121,21 @@ public final class CatenaFileSystem implements FuseFileSystem {
       statahead.touched(toMeta(ino));
     });
     this.control = new ControlDir(meta, root, iovs, conf, this::request);
+  }
+
+  /**
+   * Registers the mount's own meters: statahead lookups answered and missed
+   * ({@code catena_fuse_statahead_lookups_total{result}}), entries fetched and entries held.
+   */
+  public void bindMetrics(MeterRegistry registry) {
+    FunctionCounter.builder("catena.fuse.statahead.lookups", statahead, Statahead::answered).tag("result", "answered")
+        .description("Lookups answered from entries statahead fetched ahead").register(registry);
+    FunctionCounter.builder("catena.fuse.statahead.lookups", statahead, Statahead::missed).tag("result", "missed")
+        .description("Lookups statahead could not answer (asked meta)").register(registry);
+    FunctionCounter.builder("catena.fuse.statahead.fetched", statahead, Statahead::fetched)
+        .description("Directory entries statahead fetched in listing pages").register(registry);
+    Gauge.builder("catena.fuse.statahead.entries", statahead, Statahead::size)
+        .description("Fetched entries held now").register(registry);
   }
 
   @Override

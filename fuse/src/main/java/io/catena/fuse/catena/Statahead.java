@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
@@ -83,6 +84,9 @@ final class Statahead {
   private final ConcurrentHashMap<Long, Dir> dirs = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Long> touchedAt = new ConcurrentHashMap<>();
   private volatile long allTouchedAt = Long.MIN_VALUE;
+  private final LongAdder answered = new LongAdder();
+  private final LongAdder missedTotal = new LongAdder();
+  private final LongAdder fetched = new LongAdder();
 
   /**
    * @param ttlNanos how long a fetched entry may answer, read at every use (a live configuration change applies)
@@ -109,9 +113,11 @@ final class Statahead {
     Fetched f = d == null ? null : d.byName.get(name);
     if (f != null && usable(f, now)) {
       d.hits.incrementAndGet();
+      answered.increment();
       refillIfDue(dir, d, name, user);
       return new Hit(f.attrs(), now - f.atNanos());
     }
+    missedTotal.increment();
     missed(dir, d, name, user, now);
     return null;
   }
@@ -205,6 +211,7 @@ final class Statahead {
   private void store(long dirIno, Dir d, Map<String, Inode> got, long at, String nextCursor, String refillAt) {
     long now = nanoTime.getAsLong();
     long ttl = ttlNanos.getAsLong();
+    fetched.add(got.size());
     synchronized (d) {
       d.fetching = false;
       d.byName.values().removeIf(f -> now - f.atNanos() >= ttl);
@@ -264,6 +271,21 @@ final class Statahead {
   /** Something changed through this mount whose reach is not known (a server-side tree removal): drop everything. */
   void touchedAll() {
     allTouchedAt = nanoTime.getAsLong();
+  }
+
+  /** Lookups answered from fetched entries so far. */
+  long answered() {
+    return answered.sum();
+  }
+
+  /** Lookups that found no usable entry so far (statahead on). */
+  long missed() {
+    return missedTotal.sum();
+  }
+
+  /** Entries fetched in windows so far. */
+  long fetched() {
+    return fetched.sum();
   }
 
   /** Entries held now. */

@@ -89,6 +89,9 @@ class StataheadTest {
     int hits = lookupRange(0, 1000);
     // The first misses start a window after the name missed; a hit halfway through each window fetches the next.
     assertEquals(1000 - Statahead.SEQUENTIAL_MISSES, hits);
+    assertEquals(hits, statahead.answered());
+    assertEquals(Statahead.SEQUENTIAL_MISSES, statahead.missed());
+    assertEquals(1000 - Statahead.SEQUENTIAL_MISSES, statahead.fetched());
     int windows = Math.ceilDiv(1000 - Statahead.SEQUENTIAL_MISSES, window.get());
     assertEquals(2 * windows, pagesRead.get(), "windows of 100 entries in pages of at most 64");
   }
