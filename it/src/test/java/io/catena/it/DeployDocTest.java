@@ -76,18 +76,38 @@ class DeployDocTest {
     assertTrue(out.contains("chains per node pair  min 3, max 3"), "balanced:\n" + out);
   }
 
+  /**
+   * A port free now, below the kernel's ephemeral range (32768 and up here), so an outgoing connection of any process
+   * cannot take it before the documented command binds it (a port from {@code new ServerSocket(0)} can be), and never
+   * the same one twice in this JVM.
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    for (int attempt = 0; attempt < 500; attempt++) {
+      int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12000);
+      if (!HANDED_OUT.add(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException e) {
+        // in use: try another
+      }
     }
+    throw new IOException("no free port in 20000-31999");
   }
+
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A base port b such that b+1..b+n are free now. */
   private static int freePortRun(int n) throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 20000 + (int) (Math.random() * 30000);
+      int base = 20000 + (int) (Math.random() * 11000); // below the ephemeral range, as freePort
       boolean free = true;
       for (int i = 1; i <= n && free; i++) {
+        if (HANDED_OUT.contains(base + i)) {
+          free = false;
+          break;
+        }
         try (ServerSocket s = new ServerSocket(base + i, 1, InetAddress.getLoopbackAddress())) {
           free = s.isBound();
         } catch (IOException e) {
@@ -95,6 +115,9 @@ class DeployDocTest {
         }
       }
       if (free) {
+        for (int i = 1; i <= n; i++) {
+          HANDED_OUT.add(base + i);
+        }
         return base;
       }
     }

@@ -57,7 +57,8 @@ class DeployHaDocTest {
     assertTrue(out.contains("written before the failover\n"), out);
     assertTrue(out.contains("written after the failover\n"), out);
     assertTrue(out.matches("(?s).*mgmtd [12] is primary now.*"), out);
-    assertTrue(out.contains("role          mgmtd 1, primary") || out.contains("role          mgmtd 1, standby"), out);
+    assertTrue(out.contains("role          mgmtd 1, primary") || out.contains("role          mgmtd 1, standby"),
+        out + DeployDocTest.logs(base));
     assertTrue(out.matches("(?s).*clean: \\d+ inodes.*"), "fsck after the failover:\n" + out);
   }
 }
