@@ -128,10 +128,11 @@ public final class CatenaFileSystem implements FuseFileSystem {
    * ({@code catena_fuse_statahead_lookups_total{result}}), entries fetched and entries held.
    */
   public void bindMetrics(MeterRegistry registry) {
+    String lookups = "Lookups the kernel sent, by whether statahead answered them (missed: asked meta)";
     FunctionCounter.builder("catena.fuse.statahead.lookups", statahead, Statahead::answered).tag("result", "answered")
-        .description("Lookups answered from entries statahead fetched ahead").register(registry);
+        .description(lookups).register(registry);
     FunctionCounter.builder("catena.fuse.statahead.lookups", statahead, Statahead::missed).tag("result", "missed")
-        .description("Lookups statahead could not answer (asked meta)").register(registry);
+        .description(lookups).register(registry);
     FunctionCounter.builder("catena.fuse.statahead.fetched", statahead, Statahead::fetched)
         .description("Directory entries statahead fetched in listing pages").register(registry);
     Gauge.builder("catena.fuse.statahead.entries", statahead, Statahead::size)
