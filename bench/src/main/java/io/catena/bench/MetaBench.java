@@ -104,6 +104,10 @@ public final class MetaBench implements Callable<Integer> {
       description = "Serve lookup/getattr on the RPC I/O threads (meta.rpc_inline_reads=true).")
   boolean inlineReads;
 
+  @Option(names = "--inline-writes",
+      description = "Serve create/close/unlink on the RPC I/O threads (meta.rpc_inline_writes=true).")
+  boolean inlineWrites;
+
   @Option(names = "--io-threads", defaultValue = "0",
       description = "rpc.io_threads of server and client (default ${DEFAULT-VALUE}: one per core).")
   int ioThreads;
@@ -140,6 +144,7 @@ public final class MetaBench implements Callable<Integer> {
         .withUpdates(Map.of("kv.rocksdb.sync_commits", Boolean.toString(!noSync),
             "meta.readdir_page_size", Integer.toString(readdirPage),
             "meta.rpc_inline_reads", Boolean.toString(inlineReads),
+            "meta.rpc_inline_writes", Boolean.toString(inlineWrites),
             "rpc.worker_threads", Integer.toString(workerThreads), "rpc.io_threads", Integer.toString(ioThreads),
             "rpc.connections_per_address", Integer.toString(connections)), "bench", false);
     for (String engine : engineOptions.engines) {
@@ -176,7 +181,7 @@ public final class MetaBench implements Callable<Integer> {
     }
     System.out.printf("meta bench: engine=%s, %d ops per client, readdir of %d entries (%d per call),"
             + " server worker threads %d%s%n", label, opsPerClient, readdirEntries, readdirPage, workerThreads,
-        inlineReads ? ", inline reads" : "");
+        (inlineReads ? ", inline reads" : "") + (inlineWrites ? ", inline writes" : ""));
     System.out.printf("%-7s %7s %-7s %-8s %12s %10s %10s %s%n", "mode", "clients", "dirs", "op", "ops/s",
         "p50 ms", "p99 ms", "");
     int phase = 0;

@@ -50,6 +50,12 @@ public final class MetaConfig {
           + "disk then stalls every connection of that event loop. For the mem engine or a namespace that fits in "
           + "memory.");
 
+  public static final Key<Boolean> RPC_INLINE_WRITES = Key.bool("meta.rpc_inline_writes").defaultValue("false")
+      .doc("Serve create, close and unlink on the RPC I/O threads instead of the worker pool: two thread hand-offs "
+          + "less per call (the worker's wake-up and the I/O thread's for the reply), but the I/O thread waits for "
+          + "the commit and for what the call asks storage (a create with O_TRUNC of a written file, a close that "
+          + "must ask for the length), stalling that event loop's other connections meanwhile. For one machine with "
+          + "commits acknowledged at the WAL write (kv.rocksdb.sync_commits=false).");
   public static final Key<DataSize> QUOTA_STRICT_MARGIN_BYTES = Key.dataSize("meta.quota_strict_margin_bytes")
       .defaultValue("1GiB").doc("Within this many bytes of a directory quota's byte limit, growing operations read "
           + "the usage with a conflict check, so concurrent ones serialise and cannot overshoot the limit; further "

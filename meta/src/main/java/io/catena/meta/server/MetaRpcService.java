@@ -58,10 +58,21 @@ public final class MetaRpcService {
     return definition(m, false);
   }
 
-  /** As {@link #definition(MetaService, boolean)} with {@code meta.rpc_inline_reads} from {@code config}. */
+  /**
+   * As {@link #definition(MetaService, boolean, boolean)} with {@code meta.rpc_inline_reads} and
+   * {@code meta.rpc_inline_writes} from {@code config}.
+   */
   public static ServiceDefinition definition(MetaService m, Config config) {
-    return definition(m, config.schema().contains(MetaConfig.RPC_INLINE_READS)
-        ? config.get(MetaConfig.RPC_INLINE_READS) : MetaConfig.RPC_INLINE_READS.defaultValue());
+    return definition(m, flag(config, MetaConfig.RPC_INLINE_READS), flag(config, MetaConfig.RPC_INLINE_WRITES));
+  }
+
+  private static boolean flag(Config config, io.catena.common.config.Key<Boolean> key) {
+    return config.schema().contains(key) ? config.get(key) : key.defaultValue();
+  }
+
+  /** As {@link #definition(MetaService, boolean, boolean)} with every write on the worker pool. */
+  public static ServiceDefinition definition(MetaService m, boolean inlineReads) {
+    return definition(m, inlineReads, false);
   }
 
   /**
@@ -69,11 +80,13 @@ public final class MetaRpcService {
    * batch getattr, access, readlink) run on the I/O thread instead of the worker pool. That saves two thread handoffs
    * per stat, which is most of a stat's cost over RPC on a small machine, but it is only safe when KV reads do not
    * block: the mem engine, or RocksDB whose working set fits the block cache (a read that goes to disk stalls every
-   * connection of that event loop). Off by default.
+   * connection of that event loop). Off by default. With {@code inlineWrites}, so do create, close and unlink (the
+   * calls of a create or remove loop), waiting on the I/O thread for their commit ({@code meta.rpc_inline_writes}).
    */
-  public static ServiceDefinition definition(MetaService m, boolean inlineReads) {
+  public static ServiceDefinition definition(MetaService m, boolean inlineReads, boolean inlineWrites) {
     ServiceDefinition.Builder b = ServiceDefinition.builder(MetaMethods.SERVICE_NAME, MetaMethods.SERVICE_ID);
     Binder on = inlineReads ? MetaRpcService::inline : MetaRpcService::on;
+    Binder onWrite = inlineWrites ? MetaRpcService::inline : MetaRpcService::on;
     on(b, MetaMethods.STATFS, r -> MetaWire.statfs(r.hasIno() ? m.statfs(user(r.getUser()), r.getIno())
         : m.statfs(user(r.getUser()))));
     on.bind(b, MetaMethods.LOOKUP, r -> inodeResponse(m.lookup(user(r.getUser()), r.getParent(), r.getName())));
@@ -86,7 +99,7 @@ public final class MetaRpcService {
       }
       return out.build();
     });
-    on(b, MetaMethods.CREATE, r -> open(m.create(user(r.getUser()), r.getParent(), r.getName(), r.getMode(),
+    onWrite.bind(b, MetaMethods.CREATE, r -> open(m.create(user(r.getUser()), r.getParent(), r.getName(), r.getMode(),
         r.getFlags(), r.hasClientId() ? r.getClientId() : null, req(r.hasReq(), r.getReq()))));
     on(b, MetaMethods.OPEN, r -> open(m.open(user(r.getUser()), r.getIno(), r.getFlags(),
         r.hasClientId() ? r.getClientId() : null)));
@@ -94,7 +107,7 @@ public final class MetaRpcService {
         r.getLength(), r.getTruncateVersion())));
     on(b, MetaMethods.SYNC, r -> inodeResponse(m.sync(user(r.getUser()), r.getIno(), r.getSessionId(),
         r.getWrote())));
-    on(b, MetaMethods.CLOSE, r -> inodeResponse(m.close(user(r.getUser()), r.getIno(), r.getSessionId(),
+    onWrite.bind(b, MetaMethods.CLOSE, r -> inodeResponse(m.close(user(r.getUser()), r.getIno(), r.getSessionId(),
         r.getWrote())));
     on(b, MetaMethods.MKDIR, r -> inodeResponse(m.mkdir(user(r.getUser()), r.getParent(), r.getName(), r.getMode(),
         req(r.hasReq(), r.getReq()))));
@@ -105,7 +118,7 @@ public final class MetaRpcService {
     on.bind(b, MetaMethods.READLINK, r -> string(m.readlink(user(r.getUser()), r.getIno())));
     on(b, MetaMethods.LINK, r -> inodeResponse(m.link(user(r.getUser()), r.getIno(), r.getNewParent(),
         r.getNewName(), req(r.hasReq(), r.getReq()))));
-    on(b, MetaMethods.UNLINK, r -> {
+    onWrite.bind(b, MetaMethods.UNLINK, r -> {
       Inode dir = m.unlink(user(r.getUser()), r.getParent(), r.getName(), req(r.hasReq(), r.getReq()));
       return dir == null ? InodeResponse.getDefaultInstance() : inodeResponse(dir); // a record from before answers
     });

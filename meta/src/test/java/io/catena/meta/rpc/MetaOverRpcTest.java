@@ -78,6 +78,10 @@ class MetaOverRpcTest {
         .filter(ServiceDefinition.Binding::inline).map(b -> b.method().fullName()).collect(Collectors.toSet());
     assertEquals(Set.of("catena.meta.Meta/Lookup", "catena.meta.Meta/Getattr", "catena.meta.Meta/BatchGetattr",
         "catena.meta.Meta/Readlink", "catena.meta.Meta/Access"), inline);
+    Set<String> inlineWrites = MetaRpcService.definition(local, false, true).bindings().stream()
+        .filter(ServiceDefinition.Binding::inline).map(b -> b.method().fullName()).collect(Collectors.toSet());
+    assertEquals(Set.of("catena.meta.Meta/Create", "catena.meta.Meta/Close", "catena.meta.Meta/Unlink"),
+        inlineWrites, "the calls of a create or remove loop, and only those");
   }
 
   @Test
