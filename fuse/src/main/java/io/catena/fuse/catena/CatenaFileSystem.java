@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Catena behind a FUSE mount: namespace calls go to meta as the calling process's uid/gid/groups (meta enforces
@@ -234,13 +235,57 @@ public final class CatenaFileSystem implements FuseFileSystem {
   }
 
   /**
-   * Name {@code name} of {@code parent} (a FUSE id) changed through this mount, and so did the directory. Called
-   * after the change, failed or not: a listing page fetched while it committed is older than this call.
+   * Runs {@code change} of name {@code name} in directory {@code parent} (a FUSE id), then tells statahead that the
+   * name and the directory changed. After the change, failed or not: a listing page read while it committed is older
+   * than the notice, so it cannot bring the old state back.
    */
-  private void nameChanged(long parent, String name) {
-    long dir = toMeta(parent);
-    statahead.forgetName(dir, name);
-    statahead.touched(dir);
+  private <T> T changingName(long parent, String name, Supplier<T> change) {
+    try {
+      return change.get();
+    } finally {
+      long dir = toMeta(parent);
+      statahead.forgetName(dir, name);
+      statahead.touched(dir);
+    }
+  }
+
+  private void changingName(long parent, String name, Runnable change) {
+    changingName(parent, name, () -> {
+      change.run();
+      return null;
+    });
+  }
+
+  /** Runs {@code change} of inode {@code ino} (a FUSE id), then tells statahead, as {@link #changingName}. */
+  private <T> T changingInode(long ino, Supplier<T> change) {
+    try {
+      return change.get();
+    } finally {
+      statahead.touched(toMeta(ino));
+    }
+  }
+
+  private void changingInode(long ino, Runnable change) {
+    changingInode(ino, () -> {
+      change.run();
+      return null;
+    });
+  }
+
+  /** Runs a control-directory action, whose reach statahead cannot know (a server-side tree removal): drops all. */
+  private <T> T changingAnything(Supplier<T> change) {
+    try {
+      return change.get();
+    } finally {
+      statahead.touchedAll();
+    }
+  }
+
+  private void changingAnything(Runnable change) {
+    changingAnything(() -> {
+      change.run();
+      return null;
+    });
   }
 
   private AttrReply attrReply(Inode i) {
@@ -285,11 +330,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public AttrReply setattr(RequestContext ctx, long ino, SetAttr c) {
     if (virtual(ino)) {
-      try {
-        return control.setattr(ino, c);
-      } finally {
-        statahead.touchedAll();
-      }
+      return changingAnything(() -> control.setattr(ino, c));
     }
     Long atime = time(c, SetAttr.ATIME, SetAttr.ATIME_NOW, c.atimeSec(), c.atimeNsec());
     Long mtime = time(c, SetAttr.MTIME, SetAttr.MTIME_NOW, c.mtimeSec(), c.mtimeNsec());
@@ -307,12 +348,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
       change = change.through(files.get(c.fh().getAsLong()).sessionId(), false);
     }
     freshDirs.forget(ino);
-    Inode after;
-    try {
-      after = meta.setattr(user(ctx), toMeta(ino), change);
-    } finally {
-      statahead.touched(toMeta(ino));
-    }
+    io.catena.meta.SetAttr asked = change;
+    Inode after = changingInode(ino, () -> meta.setattr(user(ctx), toMeta(ino), asked));
     if (c.has(SetAttr.SIZE)) {
       files.setLength(after.id(), after.length());
     }
@@ -339,11 +376,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
   public Entry mknod(RequestContext ctx, long parent, String name, int mode, int rdev) {
     noControl("mknod", parent, name);
     freshDirs.forget(parent);
-    try {
-      return entry(meta.mknod(user(ctx), toMeta(parent), name, mode, rdev & 0xffffffffL, request()));
-    } finally {
-      nameChanged(parent, name);
-    }
+    return entry(changingName(parent, name,
+        () -> meta.mknod(user(ctx), toMeta(parent), name, mode, rdev & 0xffffffffL, request())));
   }
 
   @Override
@@ -353,31 +387,19 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     noControl("mkdir", parent, name);
     freshDirs.forget(parent);
-    try {
-      return entry(meta.mkdir(user(ctx), toMeta(parent), name, mode & 07777, request()));
-    } finally {
-      nameChanged(parent, name);
-    }
+    return entry(changingName(parent, name, () -> meta.mkdir(user(ctx), toMeta(parent), name, mode & 07777,
+        request())));
   }
 
   @Override
   public void unlink(RequestContext ctx, long parent, String name) {
     if (virtual(parent)) {
-      try {
-        control.unlink(ctx, parent, name);
-      } finally {
-        statahead.touchedAll();
-      }
+      changingAnything(() -> control.unlink(ctx, parent, name));
       return;
     }
     noControl("unlink", parent, name);
     freshDirs.forget(parent);
-    Inode dir;
-    try {
-      dir = meta.unlink(user(ctx), toMeta(parent), name, request());
-    } finally {
-      nameChanged(parent, name);
-    }
+    Inode dir = changingName(parent, name, () -> meta.unlink(user(ctx), toMeta(parent), name, request()));
     if (dir != null) {
       freshDirs.put(parent, dir);
     }
@@ -387,29 +409,18 @@ public final class CatenaFileSystem implements FuseFileSystem {
   public void rmdir(RequestContext ctx, long parent, String name) {
     noControl("rmdir", parent, name);
     freshDirs.forget(parent);
-    try {
-      meta.rmdir(user(ctx), toMeta(parent), name, request());
-    } finally {
-      nameChanged(parent, name);
-    }
+    changingName(parent, name, () -> meta.rmdir(user(ctx), toMeta(parent), name, request()));
   }
 
   @Override
   public Entry symlink(RequestContext ctx, long parent, String name, String target) {
     if (virtual(parent)) {
-      try {
-        return control.symlink(ctx, user(ctx), parent, name, target);
-      } finally {
-        statahead.touchedAll();
-      }
+      return changingAnything(() -> control.symlink(ctx, user(ctx), parent, name, target));
     }
     noControl("symlink", parent, name);
     freshDirs.forget(parent);
-    try {
-      return entry(meta.symlink(user(ctx), toMeta(parent), name, target, request()));
-    } finally {
-      nameChanged(parent, name);
-    }
+    return entry(changingName(parent, name,
+        () -> meta.symlink(user(ctx), toMeta(parent), name, target, request())));
   }
 
   @Override
@@ -418,12 +429,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
     noControl("rename", newParent, newName);
     freshDirs.forget(parent);
     freshDirs.forget(newParent);
-    try {
-      meta.rename(user(ctx), toMeta(parent), name, toMeta(newParent), newName, flags, request());
-    } finally {
-      nameChanged(parent, name);
-      nameChanged(newParent, newName);
-    }
+    changingName(parent, name, () -> changingName(newParent, newName,
+        () -> meta.rename(user(ctx), toMeta(parent), name, toMeta(newParent), newName, flags, request())));
   }
 
   @Override
@@ -433,12 +440,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
     }
     noControl("link", newParent, newName);
     freshDirs.forget(newParent);
-    try {
-      return entry(meta.link(user(ctx), toMeta(ino), toMeta(newParent), newName, request()));
-    } finally {
-      nameChanged(newParent, newName);
-      statahead.touched(toMeta(ino));
-    }
+    return entry(changingInode(ino, () -> changingName(newParent, newName,
+        () -> meta.link(user(ctx), toMeta(ino), toMeta(newParent), newName, request()))));
   }
 
   @Override
@@ -446,14 +449,9 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (virtual(ino)) {
       return control.open(ctx, ino, flags);
     }
-    OpenResult r;
-    try {
-      r = meta.open(user(ctx), toMeta(ino), flags, clientId);
-    } finally {
-      if (OpenFlags.writable(flags)) {
-        statahead.touched(toMeta(ino)); // O_TRUNC
-      }
-    }
+    OpenResult r = OpenFlags.writable(flags) // O_TRUNC
+        ? changingInode(ino, () -> meta.open(user(ctx), toMeta(ino), flags, clientId))
+        : meta.open(user(ctx), toMeta(ino), flags, clientId);
     OpenFile f = files.open(r, handleFlags(flags));
     if (r.inode().isFile()) {
       dropStaleSize(r.inode().id());
@@ -492,13 +490,8 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public CreateReply create(RequestContext ctx, long parent, String name, int mode, int flags) {
     noControl("create", parent, name);
-    OpenResult r;
-    try {
-      r = meta.create(user(ctx), toMeta(parent), name, mode & 07777, flags | OpenFlags.O_CREAT, clientId,
-          request());
-    } finally {
-      nameChanged(parent, name);
-    }
+    OpenResult r = changingName(parent, name, () -> meta.create(user(ctx), toMeta(parent), name, mode & 07777,
+        flags | OpenFlags.O_CREAT, clientId, request()));
     OpenFile f = files.open(r, handleFlags(flags));
     if (r.parent() != null) {
       freshDirs.put(parent, r.parent());
@@ -534,11 +527,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public int write(RequestContext ctx, long ino, long fh, long offset, ByteBuffer data, int flags) {
     if (ControlDir.isVirtualHandle(fh)) {
-      try {
-        return control.write(fh, data);
-      } finally {
-        statahead.touchedAll();
-      }
+      return changingAnything(() -> control.write(fh, data));
     }
     return files.get(fh).write(user(ctx), offset, data);
   }
@@ -546,31 +535,19 @@ public final class CatenaFileSystem implements FuseFileSystem {
   @Override
   public void killPrivileges(RequestContext ctx, long ino, long fh) {
     if (!ControlDir.isVirtualHandle(fh)) {
-      try {
-        privilegeDrops.beforeWrite(user(ctx), ino, toMeta(ino), fh, files.get(fh));
-      } finally {
-        statahead.touched(toMeta(ino));
-      }
+      changingInode(ino, () -> privilegeDrops.beforeWrite(user(ctx), ino, toMeta(ino), fh, files.get(fh)));
     }
   }
 
   @Override
   public void flush(RequestContext ctx, long ino, long fh, long lockOwner) {
     if (ControlDir.isVirtualHandle(fh)) {
-      try {
-        control.flush(fh);
-      } finally {
-        statahead.touchedAll(); // control files act when closed (e.g. a tree removal on the server)
-      }
+      changingAnything(() -> control.flush(fh)); // control files act when closed (a tree removal on the server)
       return;
     }
     OpenFile f = files.get(fh);
     awaitQuietly(atimeUpdates.get(fh)); // atime is advisory: close(2) does not fail or hang for it
-    try {
-      f.flush(user(ctx));
-    } finally {
-      statahead.touched(toMeta(ino)); // the length and times the flush recorded
-    }
+    changingInode(ino, () -> f.flush(user(ctx))); // the length and times the flush records
     iovs.flushed(ctx, ino);
   }
 
@@ -579,32 +556,20 @@ public final class CatenaFileSystem implements FuseFileSystem {
     if (ControlDir.isVirtualHandle(fh)) {
       return;
     }
-    try {
-      files.get(fh).flush(user(ctx));
-    } finally {
-      statahead.touched(toMeta(ino));
-    }
+    changingInode(ino, () -> files.get(fh).flush(user(ctx)));
     iovs.flushed(ctx, ino);
   }
 
   @Override
   public void release(RequestContext ctx, long ino, long fh, int flags) {
     if (ControlDir.isVirtualHandle(fh)) {
-      try {
-        control.release(fh);
-      } finally {
-        statahead.touchedAll();
-      }
+      changingAnything(() -> control.release(fh));
       return;
     }
     OpenFile f = files.get(fh);
     atimeUpdates.remove(fh);
     privilegeDrops.released(fh);
-    try {
-      f.close(user(ctx));
-    } finally {
-      statahead.touched(toMeta(ino));
-    }
+    changingInode(ino, () -> f.close(user(ctx)));
   }
 
   @Override
@@ -685,11 +650,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       throw controlDirEperm("setxattr");
     }
     checkXattrName(name);
-    try {
-      meta.setxattr(user(ctx), toMeta(ino), name, value, flags, request());
-    } finally {
-      statahead.touched(toMeta(ino));
-    }
+    changingInode(ino, () -> meta.setxattr(user(ctx), toMeta(ino), name, value, flags, request()));
   }
 
   @Override
@@ -719,11 +680,7 @@ public final class CatenaFileSystem implements FuseFileSystem {
       throw controlDirEperm("removexattr");
     }
     checkXattrName(name);
-    try {
-      meta.removexattr(user(ctx), toMeta(ino), name, request());
-    } finally {
-      statahead.touched(toMeta(ino));
-    }
+    changingInode(ino, () -> meta.removexattr(user(ctx), toMeta(ino), name, request()));
   }
 
   @Override

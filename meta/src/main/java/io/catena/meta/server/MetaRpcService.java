@@ -55,7 +55,7 @@ public final class MetaRpcService {
    * {@code MetaRpcService.definition(new KvMetaService(runner, clock, config, chainTables, storage))}.
    */
   public static ServiceDefinition definition(MetaService m) {
-    return definition(m, false);
+    return definition(m, false, false);
   }
 
   /**
@@ -68,11 +68,6 @@ public final class MetaRpcService {
 
   private static boolean flag(Config config, io.catena.common.config.Key<Boolean> key) {
     return config.schema().contains(key) ? config.get(key) : key.defaultValue();
-  }
-
-  /** As {@link #definition(MetaService, boolean, boolean)} with every write on the worker pool. */
-  public static ServiceDefinition definition(MetaService m, boolean inlineReads) {
-    return definition(m, inlineReads, false);
   }
 
   /**

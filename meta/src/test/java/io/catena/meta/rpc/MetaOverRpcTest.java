@@ -74,7 +74,7 @@ class MetaOverRpcTest {
     assertEquals(declared, served);
     assertEquals(MetaMethods.ALL.size() + TrashMethods.ALL.size(), d.bindings().size());
     assertTrue(d.bindings().stream().noneMatch(ServiceDefinition.Binding::inline), "KV calls block: worker pool");
-    Set<String> inline = MetaRpcService.definition(local, true).bindings().stream()
+    Set<String> inline = MetaRpcService.definition(local, true, false).bindings().stream()
         .filter(ServiceDefinition.Binding::inline).map(b -> b.method().fullName()).collect(Collectors.toSet());
     assertEquals(Set.of("catena.meta.Meta/Lookup", "catena.meta.Meta/Getattr", "catena.meta.Meta/BatchGetattr",
         "catena.meta.Meta/Readlink", "catena.meta.Meta/Access"), inline);
